@@ -1,0 +1,5 @@
+import sys
+
+from persona.cli import main
+
+sys.exit(main())
