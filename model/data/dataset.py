@@ -74,9 +74,9 @@ def _dtype(spec, column):
 def _read_csv_strings(path, fname):
     """Reads a CSV into a DataFrame of str cells plus `__line` (the row's first line).
 
-    Undecodable bytes survive as surrogates (checked per cell later, so the row, line and column
-    can be named); rows whose field count differs from the header's are quarantined by the
-    caller via `__bad`.
+    Returns (DataFrame, bad) where bad lists (line, reason, raw, column) of rows that cannot
+    enter the table: undecodable bytes (decoded as surrogates first, so that the line and the
+    column can be named), unparsable CSV, or a field count unlike the header's (truncation).
     """
     try:
         with open(path, "rb") as f:
@@ -85,8 +85,14 @@ def _read_csv_strings(path, fname):
         raise DatasetError(f"{fname}: cannot read file: {e.strerror}") from e
     if not raw.strip():
         raise DatasetError(f"{fname}: file is empty")
-    text = raw.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        text, check_utf8 = raw.decode("utf-8"), False
+    except UnicodeDecodeError:  # per-cell checks only when some bytes do not decode
+        text, check_utf8 = raw.decode("utf-8", errors="surrogateescape"), True
+    text = text.lstrip("\ufeff")
+    # strict: a quote left open at the end of the file (a truncated file) is an error for
+    # that row, not a silently swallowed remainder.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except csv.Error as e:
@@ -94,7 +100,7 @@ def _read_csv_strings(path, fname):
     header = [h.strip() for h in header]
     if any(_has_surrogates(h) or "\x00" in h for h in header):
         raise DatasetError(f"{fname}: line 1: header is not UTF-8 text (is this a CSV file?)")
-    rows, lines, bad = [], [], []
+    rows, lines, raws, bad = [], [], [], []
     start = reader.line_num + 1
     while True:
         try:
@@ -102,20 +108,25 @@ def _read_csv_strings(path, fname):
         except StopIteration:
             break
         except csv.Error as e:
-            bad.append((start, f"unparsable CSV row: {e}", ""))
+            bad.append((start, f"unparsable CSV row: {e}", "", ""))
             start = reader.line_num + 1
             continue
         if row and any(cell.strip() for cell in row):
             if len(row) != len(header):
                 bad.append((start, f"wrong number of fields (expected {len(header)}, "
-                                   f"got {len(row)}; truncated row?)", ",".join(row)[:500]))
+                                   f"got {len(row)}; truncated row?)", ",".join(row)[:500], ""))
+            elif check_utf8 and any(_has_surrogates(cell) for cell in row):
+                column = header[next(i for i, c in enumerate(row) if _has_surrogates(c))]
+                bad.append((start, "invalid UTF-8", ",".join(row)[:500], column))
             else:
                 rows.append(row)
                 lines.append(start)
+                raws.append(",".join(row)[:500])
         start = reader.line_num + 1
     df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
         columns=header, dtype=object)
     df["__line"] = lines
+    df["__raw"] = raws
     return df, bad
 
 
@@ -127,6 +138,7 @@ def _read_parquet_strings(path, fname):
         raise DatasetError(f"{fname}: unreadable Parquet file: {e}") from e
     df = df.astype(object).where(df.notna(), "").astype(str)
     df["__line"] = np.arange(1, len(df) + 1)
+    df["__raw"] = df.drop(columns="__line").agg(",".join, axis=1).str.slice(0, 500)
     return df, []
 
 
@@ -145,11 +157,8 @@ class _TableValidator:
         if not mask.any():
             return
         bad = self.df[mask]
-        raw_cols = [c for c in bad.columns if not c.startswith("__")]
-        raws = bad[raw_cols].astype(str).agg(",".join, axis=1).str.slice(0, 500)
-        for line, raw in zip(bad["__line"], raws):
-            self.q.add(self.fname, int(line), column, reason,
-                       raw.encode("utf-8", "replace").decode("utf-8"))
+        for line, raw in zip(bad["__line"], bad["__raw"]):
+            self.q.add(self.fname, int(line), column, reason, raw)
         self.df = self.df[~mask]
 
 
@@ -168,19 +177,18 @@ def _read_table(directory, spec, quarantine):
             raise DatasetError(f"{directory}: no {spec.name}.csv (or .parquet): a dataset needs "
                                f"{' and '.join(t + '.csv' for t in schema.REQUIRED_TABLES)}")
         return None, empty_table(spec)
-    for line, reason, raw in bad:
-        quarantine.add(fname, line, "", reason, raw)
+    for line, reason, raw, column in bad:
+        quarantine.add(fname, line, column, reason,
+                       raw.encode("utf-8", "replace").decode("utf-8"))
     read_rows = len(df) + len(bad)
     missing = [c for c in spec.required if c not in df.columns]
     if missing:
         raise DatasetError(f"{fname}: line 1: missing required column(s) {', '.join(missing)} "
                            f"(header: {', '.join(c for c in df.columns if c != '__line')})")
     present = set(df.columns)
-    keep = [c for c in df.columns if c == "__line" or c in spec.required or c in spec.optional
+    keep = [c for c in df.columns if c.startswith("__") or c in spec.required or c in spec.optional
             or spec.open_columns]
     v = _TableValidator(df[keep].copy(), fname, quarantine)
-    for col in [c for c in keep if c != "__line"]:
-        v.reject(v.df[col].map(_has_surrogates), "invalid UTF-8", col)
     for col in spec.ids:
         v.df[col] = v.df[col].str.strip()
         v.reject(v.df[col] == "", f"missing {col}", col)
@@ -246,6 +254,9 @@ def load_dataset(directory, quarantine=None):
     q = quarantine if quarantine is not None else Quarantine()
     if not os.path.isdir(directory):
         raise DatasetError(f"{directory}: not a directory")
+    if not os.listdir(directory):
+        raise DatasetError(f"{directory}: empty directory (a dataset needs items.csv and "
+                           f"events.csv)")
     tables, validators = {}, {}
     for spec in schema.TABLES:
         v, empty = _read_table(directory, spec, q)
@@ -259,13 +270,13 @@ def load_dataset(directory, quarantine=None):
         raise DatasetError(f"{items_v.fname}: no usable rows ({_reasons(q, items_v.fname)})")
     known_items = set(items_v.df.item_id)
     events_v.reject(~events_v.df.item_id.isin(known_items), "unknown item_id", "item_id")
-    events_v.reject(events_v.df.drop(columns="__line").duplicated(), "duplicate row")
+    events_v.reject(_data(events_v.df).duplicated(), "duplicate row")
     if events_v.df.empty:
         raise DatasetError(f"{events_v.fname}: no usable rows ({_reasons(q, events_v.fname)})")
     queries_v = validators["queries"]
     if queries_v is not None:
         queries_v.reject(~queries_v.df.item_id.isin(known_items), "unknown item_id", "item_id")
-        queries_v.reject(queries_v.df.drop(columns="__line").duplicated(), "duplicate row")
+        queries_v.reject(_data(queries_v.df).duplicated(), "duplicate row")
     users_v = validators["users"]
     if users_v is not None:
         users_v.reject(users_v.df.duplicated("user_id"), "duplicate user_id", "user_id")
@@ -280,18 +291,23 @@ def load_dataset(directory, quarantine=None):
         social_v.reject(~social_v.df.friend_id.isin(known_users), "unknown user_id", "friend_id")
         social_v.reject(social_v.df.user_id == social_v.df.friend_id, "self loop", "friend_id")
         s = social_v.df
-        a, b = s.user_id.values.astype(str), s.friend_id.values.astype(str)
-        undirected = s.directed.values == 0
-        lo = np.where(undirected, np.minimum(a, b), a)
-        hi = np.where(undirected, np.maximum(a, b), b)
+        undirected = s.directed.astype(int) == 0
+        swap = undirected & (s.user_id > s.friend_id)  # (a,b) and (b,a) are one undirected edge
+        lo = s.user_id.where(~swap, s.friend_id)
+        hi = s.friend_id.where(~swap, s.user_id)
         social_v.reject(pd.DataFrame({"a": lo, "b": hi}).duplicated().values, "duplicate edge")
 
     for name, v in validators.items():
         if v is None:
             continue
         q.count(v.fname, read=v.read_rows, kept=len(v.df))
-        tables[name] = v.df.drop(columns="__line").reset_index(drop=True)
+        tables[name] = _data(v.df).reset_index(drop=True)
     return Dataset(**tables, has_time=events_v.has_time)
+
+
+def _data(df):
+    """The table without the loader's bookkeeping columns (__line, __raw)."""
+    return df[[c for c in df.columns if not c.startswith("__")]]
 
 
 def _reasons(q, fname):

@@ -42,7 +42,7 @@ class Quarantine:
         with open(path, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=self.COLUMNS)
             writer.writeheader()
-            writer.writerows(self.rows)
+            writer.writerows(sorted(self.rows, key=lambda r: (r["file"], r["line"])))
 
     def summary(self):
         """A plain-text table: rows read / kept / quarantined per file, then by reason."""
