@@ -104,7 +104,7 @@ def test_duplicates_are_quarantined(tmp_path):
                          "events.csv": "user_id,item_id,timestamp\nu1,i1,5\nu1,i1,5\n"})
     ds, q = load(d)
     assert len(ds.items) == 2 and len(ds.events) == 1
-    assert {r["reason"] for r in q.rows} == {"duplicate item_id", "duplicate row"}
+    assert {r["reason"] for r in q.rows} == {"duplicate item_id", "duplicate event"}
 
 
 def test_parquet_is_accepted(tmp_path):

@@ -270,13 +270,13 @@ def load_dataset(directory, quarantine=None):
         raise DatasetError(f"{items_v.fname}: no usable rows ({_reasons(q, items_v.fname)})")
     known_items = set(items_v.df.item_id)
     events_v.reject(~events_v.df.item_id.isin(known_items), "unknown item_id", "item_id")
-    events_v.reject(_data(events_v.df).duplicated(), "duplicate row")
+    events_v.reject(_duplicated(events_v, schema.EVENTS), "duplicate event")
     if events_v.df.empty:
         raise DatasetError(f"{events_v.fname}: no usable rows ({_reasons(q, events_v.fname)})")
     queries_v = validators["queries"]
     if queries_v is not None:
         queries_v.reject(~queries_v.df.item_id.isin(known_items), "unknown item_id", "item_id")
-        queries_v.reject(_data(queries_v.df).duplicated(), "duplicate row")
+        queries_v.reject(_duplicated(queries_v, schema.QUERIES), "duplicate query")
     users_v = validators["users"]
     if users_v is not None:
         users_v.reject(users_v.df.duplicated("user_id"), "duplicate user_id", "user_id")
@@ -303,6 +303,14 @@ def load_dataset(directory, quarantine=None):
         q.count(v.fname, read=v.read_rows, kept=len(v.df))
         tables[name] = _data(v.df).reset_index(drop=True)
     return Dataset(**tables, has_time=events_v.has_time)
+
+
+def _duplicated(v, spec):
+    """Rows repeating an earlier row's key (user, item, time, ...); with no time in the file,
+    rows repeating an earlier row in every column."""
+    if v.has_time:
+        return v.df.duplicated(list(spec.key))
+    return _data(v.df).drop(columns="timestamp").duplicated()
 
 
 def _data(df):
