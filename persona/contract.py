@@ -41,3 +41,8 @@ SIGNATURE_OUTPUTS = {
     SIGNATURE_PROFILE: (PROFILE, MODALITY_WEIGHTS, SEGMENT),
     SIGNATURE_RANK: (SCORES,),
 }
+
+# Files next to a version's SavedModel, in assets.extra/ (TF Serving replays the warmup file).
+WARMUP_FILE = "assets.extra/tf_serving_warmup_requests"  # PredictionLog records
+MODEL_CARD_FILE = "assets.extra/model_card.json"         # data summary, metrics, versions
+ITEMS_FILE = "assets.extra/items.csv"                    # item_id,title, for display
