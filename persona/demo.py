@@ -128,7 +128,8 @@ def run(args):
     port = args.port or free_port()
     target = f"127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "persona", "serve", "--model-base", model_base,
-                               "--name", "persona", "--port", str(port)])
+                               "--name", "persona", "--host", "127.0.0.1",
+                               "--port", str(port)])
     try:
         wait_for_server(target, server)
         print(f"serving on {target}", flush=True)
