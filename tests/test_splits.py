@@ -52,6 +52,17 @@ def test_cold_start_cohort_is_held_out_entirely_and_seeded():
     assert len(a.train) + len(a.validation) + len(a.test) + len(a.cold) == len(ds.events)
 
 
+def test_without_time_held_out_items_are_random_not_file_order():
+    ds = shop()
+    ds.has_time = False
+    ds.events = ds.events.sort_values("timestamp")  # file order = time order here
+    s = make_splits(ds, seed=0, cold_start_fraction=0.0)
+    last = ds.events.groupby("user_id").item_id.last()
+    tested = s.test.groupby("user_id").item_id.first()
+    assert 0 < (tested == last[tested.index]).mean() < 0.8
+    assert make_splits(ds, seed=0, cold_start_fraction=0.0).test.equals(s.test)
+
+
 def test_round_trip(tmp_path):
     s = make_splits(shop(), seed=0)
     write_splits(s, str(tmp_path))

@@ -1,6 +1,7 @@
 """Deterministic evaluation splits: temporal leave-last-out plus a cold-start cohort.
 
-Per user, the distinct items are ordered by the time the user first touched them. The last
+Per user, the distinct items are ordered by the time the user first touched them (in a seeded
+random order when the dataset has no time). The last
 distinct item (with all of the user's events on it) is the test item, the one before it the
 validation item, the rest train. Splitting by distinct item rather than by event keeps a
 view -> cart -> purchase funnel on one item from leaking across splits. Users with fewer than
@@ -51,8 +52,11 @@ def make_splits(ds, seed=0, cold_start_fraction=0.1, min_items=3):
     is_cold = events.user_id.isin(cold_users).to_numpy()
 
     warm = events[~is_cold]
-    # Rank each user's distinct items by first touch: 0 = most recent.
-    first = (warm.reset_index().sort_values(["timestamp", "index"])
+    # Rank each user's distinct items by first touch: 0 = most recent. Without time in the
+    # source, file order says nothing about recency (a reader may append one kind of event
+    # after another), so the held-out items are drawn at random instead (seeded).
+    order = warm.timestamp.to_numpy() if ds.has_time else rng.permutation(len(warm))
+    first = (warm.assign(_order=order).reset_index().sort_values(["_order", "index"])
              .drop_duplicates(["user_id", "item_id"]))
     first["recency"] = first.groupby("user_id").cumcount(ascending=False)
     n_items = first.groupby("user_id").item_id.transform("size")
