@@ -11,7 +11,7 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup demo test bench bench-text bench-quality bench-serving clean
+.PHONY: setup demo test notebooks bench bench-text bench-quality bench-serving clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,10 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q tests
+
+# Re-execute the notebooks and save them with their outputs (plots) in place.
+notebooks: setup
+	$(PY) -m notebooks.execute
 
 bench: bench-text bench-quality bench-serving
 

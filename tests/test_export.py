@@ -109,10 +109,13 @@ def test_refuses_to_publish_when_reload_differs(tmp_path):
     from export.savedmodel import export_saved_model
 
     class Nondeterministic(tf.Module):
-        # Random outputs: the reloaded model cannot reproduce the exported module's answers.
+        # Clock-dependent outputs: the reloaded model cannot reproduce the exported module's
+        # answers. (Not tf.random: under a global seed set by another test, the op seed is
+        # fixed in the graph and the reload would agree.)
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="user_id")])
         def serving_default(self, user_id):
-            return {"scores": tf.random.uniform([tf.shape(user_id)[0], 3])}
+            now = tf.cast(tf.math.floormod(tf.timestamp(), 1000.0), tf.float32)
+            return {"scores": tf.fill([tf.shape(user_id)[0], 3], now)}
 
     module = Nondeterministic()
     with pytest.raises(PersonaError, match="disagrees"):

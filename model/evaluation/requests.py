@@ -1,0 +1,161 @@
+"""Evaluation cohorts: the requests a user would send, what they should find, what is excluded.
+
+A request has the raw features of the serving signatures (persona.contract.USER_INPUTS):
+`user_id`, `user_text` (the user's own text: users.csv free text, then their most recent review
+texts and queries, oldest first, joined with TEXT_SEPARATOR; the model splits it back into
+pieces), `history` (distinct item ids,
+oldest first), `friends` (user ids from the dataset's social graph), `query` ("" here).
+
+Cohorts (see model.data.splits for the split itself):
+  warm        users with a test item: history and text from train + validation (queries only
+              from before the test item's time), target = the test item; their train +
+              validation items are excluded from the ranking.
+  validation  the same one step earlier (known = train, target = the validation item); used to
+              tune baselines, never reported.
+  cold_start  the held-out users: no history; text = users.csv free text + the reviews and
+              queries of their earliest distinct item only, which is excluded from targets and
+              ranking; targets = their other distinct items.
+No request ever carries its target items, nor text written about them.
+
+Usage:
+    cohorts = build_cohorts(ds, splits)       # {"warm": Cohort, "cold_start": Cohort}
+    cohorts["warm"].requests, cohorts["warm"].targets, cohorts["warm"].excluded
+"""
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from persona import contract
+
+TEXT_SEPARATOR = " . "
+# Reviews and queries a request carries at most (the most recent); the model averages the
+# vectors of the last few pieces (TrainConfig.max_text_pieces, 8 by default).
+MAX_TEXT_PIECES = 16
+# A users.csv column is free text (a bio) when its typical value has this many words; shorter
+# values (gender, occupation, zip code) are categorical attributes, not text.
+FREE_TEXT_MIN_WORDS = 3
+
+
+@dataclasses.dataclass
+class Cohort:
+    name: str
+    requests: pd.DataFrame  # contract.USER_INPUTS columns, one row per user
+    targets: list  # per request: np.ndarray of item ids to find
+    excluded: list  # per request: np.ndarray of item ids removed from the ranking
+
+    def __len__(self):
+        return len(self.requests)
+
+
+def user_free_text(users):
+    """users.csv -> Series user_id -> its free-text columns joined (no entry: no text)."""
+    columns = []
+    for column in users.columns.drop("user_id", errors="ignore"):
+        values = users[column].astype(str).str.strip()
+        values = values[values != ""]
+        if len(values) and values.str.split().str.len().median() >= FREE_TEXT_MIN_WORDS:
+            columns.append(column)
+    if not columns:
+        return pd.Series(dtype=object)
+    text = users[columns].astype(str).apply(
+        lambda row: TEXT_SEPARATOR.join(v.strip() for v in row if v.strip()), axis=1)
+    return pd.Series(text.to_numpy(), index=users.user_id.to_numpy())[lambda s: s != ""]
+
+
+def friends_of(social):
+    """social.csv -> Series user_id -> list of friend ids (both ways unless `directed`)."""
+    if social.empty:
+        return pd.Series(dtype=object)
+    directed = social.get("directed", pd.Series(0, index=social.index)).astype(int) == 1
+    both = pd.concat([social[["user_id", "friend_id"]],
+                      social.loc[~directed, ["friend_id", "user_id"]].set_axis(
+                          ["user_id", "friend_id"], axis=1)])
+    return both.drop_duplicates().groupby("user_id").friend_id.agg(list)
+
+
+def join_texts(parts, bios, users, max_pieces=MAX_TEXT_PIECES):
+    """Per user: bio, then their `max_pieces` most recent text parts, oldest first.
+
+    `parts` has columns user_id, timestamp, text; returns a list of strings aligned to `users`.
+    """
+    parts = parts.assign(text=parts.text.astype(str).str.strip())
+    parts = parts[parts.text != ""].sort_values("timestamp", kind="stable")
+    recent = parts.groupby("user_id").text.agg(lambda t: list(t)[-max_pieces:])
+    return [TEXT_SEPARATOR.join(([bios[u]] if u in bios else []) + recent.get(u, []))
+            for u in users]
+
+
+def _requests(users, history, texts, friends):
+    return pd.DataFrame({
+        contract.USER_ID: users,
+        contract.USER_TEXT: texts,
+        contract.HISTORY: [list(history.get(u, [])) for u in users],
+        contract.FRIENDS: [list(friends.get(u, [])) for u in users],
+        contract.QUERY: "",
+    })
+
+
+def _reviews(events):
+    has_text = events.text.fillna("").astype(str).str.strip() != ""
+    return events.loc[has_text, ["user_id", "item_id", "timestamp", "text"]]
+
+
+def _query_texts(queries):
+    return queries[["user_id", "item_id", "timestamp", "query"]].rename(columns={"query": "text"})
+
+
+def held_out_cohort(ds, known, held_out, name, friends=None, bios=None,
+                    max_text_pieces=MAX_TEXT_PIECES):
+    """Users of `held_out`: history and text from `known`, targets = their held-out items."""
+    friends = friends_of(ds.social) if friends is None else friends
+    bios = user_free_text(ds.users) if bios is None else bios
+    users = np.sort(held_out.user_id.unique())
+    known = known[known.user_id.isin(users)].sort_values("timestamp", kind="stable")
+    history = known.drop_duplicates(["user_id", "item_id"], keep="last").groupby(
+        "user_id").item_id.agg(list)
+    held = held_out.groupby("user_id").item_id.unique()
+    cutoff = held_out.groupby("user_id").timestamp.min()
+    queries = ds.queries[ds.queries.user_id.isin(users)]
+    held_pairs = pd.MultiIndex.from_frame(held_out[["user_id", "item_id"]])
+    queries = queries[(queries.timestamp < queries.user_id.map(cutoff))
+                      & ~pd.MultiIndex.from_frame(queries[["user_id", "item_id"]]).isin(held_pairs)]
+    texts = join_texts(pd.concat([_reviews(known), _query_texts(queries)]), bios, users,
+                       max_text_pieces)
+    excluded = [np.array(history.get(u, []), dtype=object) for u in users]
+    targets = [np.setdiff1d(held[u].astype(object), e) for u, e in zip(users, excluded)]
+    return Cohort(name, _requests(users, history, texts, friends), targets, excluded)
+
+
+def cold_start_cohort(ds, splits, friends=None, bios=None, max_text_pieces=MAX_TEXT_PIECES):
+    """The held-out users: text of their first item (and bio) and friends; find the rest."""
+    friends = friends_of(ds.social) if friends is None else friends
+    bios = user_free_text(ds.users) if bios is None else bios
+    events = splits.cold.sort_values("timestamp", kind="stable")
+    first = events.drop_duplicates(["user_id", "item_id"])
+    seed = first.groupby("user_id").item_id.first()
+    rest = first[first.item_id.to_numpy() != first.user_id.map(seed).to_numpy()]
+    rest = rest.groupby("user_id").item_id.agg(list)
+    users = np.sort(rest.index.to_numpy())
+    seed_of = events.user_id.map(seed)
+    seed_events = events[events.item_id == seed_of]
+    queries = ds.queries[ds.queries.item_id.to_numpy() == ds.queries.user_id.map(seed).to_numpy()]
+    texts = join_texts(pd.concat([_reviews(seed_events), _query_texts(queries)]), bios, users,
+                       max_text_pieces)
+    requests = _requests(users, pd.Series(dtype=object), texts, friends)
+    return Cohort("cold_start", requests, [np.array(rest[u], dtype=object) for u in users],
+                  [np.array([seed[u]], dtype=object) for u in users])
+
+
+def build_cohorts(ds, splits, max_text_pieces=MAX_TEXT_PIECES, validation=False):
+    """{"warm": ..., "cold_start": ...} (and "validation" first when asked) for `splits`."""
+    friends, bios = friends_of(ds.social), user_free_text(ds.users)
+    kw = dict(friends=friends, bios=bios, max_text_pieces=max_text_pieces)
+    cohorts = {}
+    if validation:
+        cohorts["validation"] = held_out_cohort(ds, splits.train, splits.validation,
+                                                "validation", **kw)
+    known = pd.concat([splits.train, splits.validation])
+    cohorts["warm"] = held_out_cohort(ds, known, splits.test, "warm", **kw)
+    cohorts["cold_start"] = cold_start_cohort(ds, splits, **kw)
+    return cohorts

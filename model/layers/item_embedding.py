@@ -1,0 +1,44 @@
+"""ItemEmbedding: item ids -> id + category + price-bucket embedding, shared by both towers.
+
+The item tower adds the item's text; the user tower embeds the history with this same layer,
+so what the model learns about an item serves both sides.
+
+Usage:
+    embed = ItemEmbedding(catalogue, space.item_vocabulary, space.price_boundaries, dim=64)
+    embed(tf.constant([["i1", "i2", ""]]))    # [1, 3, 64]
+"""
+import tensorflow as tf
+
+from model.layers.masked_ops import masked_mean
+
+
+class ItemEmbedding(tf.keras.layers.Layer):
+    def __init__(self, catalogue, item_vocabulary, price_boundaries, dim, **kwargs):
+        super().__init__(**kwargs)
+        self.catalogue = catalogue
+        self.dim = int(dim)
+        # Ids seen in train have their own embedding; every other id shares the OOV row and is
+        # told apart by its category, price and (in the item tower) text.
+        self.id_lookup = tf.keras.layers.StringLookup(vocabulary=list(item_vocabulary),
+                                                      mask_token="", name="item_id_lookup")
+        self.id_embedding = tf.keras.layers.Embedding(len(item_vocabulary) + 2, self.dim,
+                                                      name="item_id_embedding")
+        self.category_embedding = tf.keras.layers.Embedding(
+            catalogue.num_category_tokens + 1, self.dim, name="category_embedding")
+        self.price_bucket = tf.keras.layers.Discretization(bin_boundaries=list(price_boundaries),
+                                                           name="price_bucket")
+        self.no_price = len(price_boundaries) + 1  # bucket of items without a price
+        self.price_embedding = tf.keras.layers.Embedding(self.no_price + 1, self.dim,
+                                                         name="price_embedding")
+
+    def price_buckets(self, rows):
+        log_price = self.catalogue.log_price(rows)
+        bucket = tf.cast(self.price_bucket(log_price), tf.int32)
+        return tf.where(log_price < 0, self.no_price, bucket)
+
+    def call(self, item_ids):
+        rows = self.catalogue.rows(item_ids)
+        tokens = self.catalogue.category_tokens(rows)
+        category = masked_mean(self.category_embedding(tokens), tokens > 0)
+        return (self.id_embedding(self.id_lookup(item_ids)) + category
+                + self.price_embedding(self.price_buckets(rows)))

@@ -1,0 +1,1 @@
+"""Models: the TFRS profile model and the skip-gram of DeepWalk."""
