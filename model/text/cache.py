@@ -1,7 +1,7 @@
 """TextEmbeddingCache: sentence embeddings of a frozen encoder, computed once, kept on disk.
 
 Training never runs BERT on a text it has seen: vectors are keyed by (encoder version, text),
-where the version covers the weights, the vocabulary and the max length (TextEmbedder.version).
+where the version covers weights, vocabulary, max length and pipeline code (TextEmbedder.version).
 Each version has its own directory holding `embeddings.npy` (float32 [n, dim], memory-mapped)
 and `keys.npy` (uint8 [n, 16]: the BLAKE2b digest of each row's text, in row order).
 
@@ -43,8 +43,8 @@ class TextEmbeddingCache:
     def __init__(self, directory, encoder=None, weights=None, max_length=64, batch_size=32):
         self._encoder = encoder
         self._load_args = dict(weights=weights, max_length=max_length, batch_size=batch_size)
-        self.version = encoder.version if encoder is not None else (
-            f"{weights_lib.weights_version(weights)}-len{int(max_length)}")
+        self.version = encoder.version if encoder is not None else weights_lib.encoder_version(
+            weights_lib.weights_version(weights), max_length)
         self.directory = os.path.join(directory, self.version)
         self.encoded = 0  # texts this instance ran through the encoder
         os.makedirs(self.directory, exist_ok=True)

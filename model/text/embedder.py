@@ -4,12 +4,13 @@ Usage:
     from model.text import load_text_encoder
     enc = load_text_encoder(max_length=64)
     vectors = enc(["red wool scarf", "蓝色连衣裙 😀", ""])   # np.ndarray [3, 384] float32, unit rows
-    enc.version                                   # "<weights version>-len64", a cache key
+    enc.version                                   # "<weights version>-len64-r2", a cache key
 """
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
+from model.text import weights as weights_lib
 from model.text.encoder import TextEncoder
 
 
@@ -33,8 +34,8 @@ class TextEmbedder:
 
     @property
     def version(self):
-        """Identifies what a text's vector depends on: weights, vocabulary and max length."""
-        return f"{self.layer.weights_version}-len{self.layer.max_length}"
+        """Identifies what a text's vector depends on (the embedding cache's key)."""
+        return weights_lib.encoder_version(self.layer.weights_version, self.layer.max_length)
 
     def __call__(self, texts, progress=False):
         """list of str -> np.ndarray [len(texts), dim] float32 with L2-normalized rows."""

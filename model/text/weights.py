@@ -8,8 +8,8 @@ any variable it leaves unset and any shape that disagrees with config.json is an
 Usage:
     pretrained = load_pretrained()                 # the packaged all-MiniLM-L6-v2
     encoder = build_bert_encoder(pretrained.config)
-    assign_encoder_weights(encoder, pretrained.tensors)
-    print(pretrained.version)                      # changes whenever the weights or vocab change
+    assign_encoder_weights(encoder, pretrained.tensors, pretrained.config)
+    print(pretrained.version)              # changes whenever weights, vocabulary or config change
 """
 import dataclasses
 import hashlib
@@ -45,7 +45,7 @@ def packaged_model_dir():
 
 @dataclasses.dataclass
 class PretrainedWeights:
-    """The contents of a weights directory. `version` identifies weights + vocabulary."""
+    """The contents of a weights directory; `version` identifies it (see weights_version)."""
 
     directory: str
     config: dict
@@ -81,10 +81,10 @@ def load_pretrained(directory=None):
 
 
 def weights_version(directory=None):
-    """A short hash of a weights directory's safetensors and vocabulary (no TensorFlow needed)."""
+    """A short hash of a weights directory's files (cheap: no TensorFlow, no tensors parsed)."""
     directory = directory or packaged_model_dir()
     digest = hashlib.sha256()
-    for name in (WEIGHTS_FILE, VOCAB_FILE):
+    for name in (WEIGHTS_FILE, VOCAB_FILE, CONFIG_FILE):
         try:
             with open(os.path.join(directory, name), "rb") as f:
                 digest.update(hashlib.file_digest(f, "sha256").digest())
@@ -92,6 +92,16 @@ def weights_version(directory=None):
             raise WeightsError(f"{directory}: not a text encoder weights directory "
                                f"(missing {name})") from e
     return digest.hexdigest()[:16]
+
+
+# Bump when tokenization or pooling changes the vector a text maps to, so that vectors cached
+# under the old code are not served as current.
+PIPELINE_REVISION = 2
+
+
+def encoder_version(weights_version, max_length):
+    """What a text's vector depends on: weights, vocabulary, config, max length, pipeline code."""
+    return f"{weights_version}-len{int(max_length)}-r{PIPELINE_REVISION}"
 
 
 def read_vocab(path):
