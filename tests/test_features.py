@@ -4,8 +4,6 @@ import pandas as pd
 import pytest
 
 from model.data import Dataset
-from model.data.dataset import empty_table
-from model.data import schema
 from model.data.splits import Splits
 from model.features.behavior_log import STAT_NAMES, BehaviorLog
 from model.features.categories import category_tokens, top_levels
@@ -182,3 +180,19 @@ def test_no_future_leakage_on_a_synthetic_shop(tmp_path_factory):
         assert item[example] not in set(before.item_id)
         counts = dict(zip(STAT_NAMES, np.expm1(stats[row]).round(4)))
         assert counts["log_view_events"] == (before.event == "view").sum()
+
+
+def test_examples_follow_time_only_for_a_temporal_split():
+    from model.features.examples import in_time_order
+
+    ds, splits = hand_made_shop()
+    events = ds.events
+    temporal = Splits(train=events[events.timestamp < 6 * DAY], validation=events.iloc[:0],
+                      test=events[events.timestamp >= 6 * DAY], cold=events.iloc[:0],
+                      cold_start_users=[], social_train=ds.social)
+    random = Splits(train=events.iloc[2:], validation=events.iloc[:0], test=events.iloc[:2],
+                    cold=events.iloc[:0], cold_start_users=[], social_train=ds.social)
+    assert in_time_order(ds, temporal) and not in_time_order(ds, random)
+    assert in_time_order(ds, random, "time") and not in_time_order(ds, temporal, "random")
+    import dataclasses
+    assert not in_time_order(dataclasses.replace(ds, has_time=False), temporal)

@@ -23,7 +23,8 @@ def test_k_by_silhouette_and_descriptions(tmp_path):
     words = np.array(["novel chapter author", "spade tulip compost", "puzzle robot lego"])
     texts = [f"{words[l]} common" for l in labels]
     segments = fit_segments(profiles, categories, texts, k_range=(2, 6))
-    assert len(segments.centroids) == 3 and max(segments.silhouettes, key=segments.silhouettes.get) == 3
+    assert len(segments.centroids) == 3
+    assert max(segments.silhouettes, key=segments.silhouettes.get) == 3
     assigned = segments.assign(profiles)
     by_size = sorted(segments.descriptions, key=lambda d: -d["size"])
     assert [d["size"] for d in by_size] == [50, 30, 20]
@@ -46,7 +47,8 @@ def test_segments_are_stored_with_the_run(tmp_path_factory):
     centroids = np.load(os.path.join(run_dir, "segment_centroids.npy"))
     assert 2 <= stored["k"] == len(stored["segments"]) == len(centroids) <= 5
     # Every user of the train split is in exactly one segment.
-    assert sum(s["size"] for s in stored["segments"]) == read_splits(run_dir).train.user_id.nunique()
+    train_users = read_splits(run_dir).train.user_id.nunique()
+    assert sum(s["size"] for s in stored["segments"]) == train_users
     for segment in stored["segments"]:
         assert segment["size"] > 0 and segment["top_categories"]
         assert all(" > " in c["category"] for c in segment["top_categories"])

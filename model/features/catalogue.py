@@ -25,9 +25,6 @@ class CatalogueTables:
     text_table: np.ndarray        # [1 + distinct texts, dim] float32; row 0 is zeros
     log_price: np.ndarray         # [M] float32 log1p(price), NO_PRICE when unknown
 
-    def __len__(self):
-        return len(self.item_ids)
-
 
 def item_texts(items):
     """Title and description joined; "" when the item has neither."""

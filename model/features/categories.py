@@ -1,4 +1,5 @@
-"""Category strings -> tokens: a path "A > B > C" gives "A", "A > B", "A > B > C"; "x|y" is two labels.
+"""Category strings -> tokens: a path "A > B > C" gives "A", "A > B", "A > B > C"; "x|y" is
+two labels.
 
 Usage:
     category_tokens("Clothing > Women > Dresses")  # ["Clothing", "Clothing > Women", ...]

@@ -1,7 +1,9 @@
 """Training examples with features as of each example's moment, and the FeatureSpace.
 
 One example per (user, item) pair of the train split, at the pair's first event, and one per
-search (queries.csv row) of the train period, with the query as context. Every feature sees
+search (queries.csv row) of the train period, with the query as context. Examples follow time
+when the split holds out each user's latest items; data without time, or a random split, gets
+a seeded random order instead (see in_time_order). Every feature sees
 only what happened strictly before the example: the history sequence, the behavior statistics
 and the user's own text (model.features.behavior_log, model.features.user_text). Friends come
 from the train friend graph, which has no time.
@@ -56,15 +58,47 @@ def ranking_mode(events):
     return "none"
 
 
-def train_period_queries(queries, splits):
-    """Searches of the train period: before the user's first validation or test event, and
-    not leading to a validation or test item."""
+def train_period_queries(queries, splits, has_time=True):
+    """Searches of the train period: before the user's first validation or test event (when
+    the data has time), and not leading to a validation or test item."""
     later = pd.concat([splits.validation, splits.test])
-    cutoff = later.groupby("user_id").timestamp.min()
-    limit = queries.user_id.map(cutoff).fillna(np.iinfo(np.int64).max).to_numpy()
     held = pd.MultiIndex.from_frame(later[["user_id", "item_id"]])
-    pairs = pd.MultiIndex.from_frame(queries[["user_id", "item_id"]])
-    return queries[(queries.timestamp.to_numpy() < limit) & ~pairs.isin(held)]
+    keep = ~pd.MultiIndex.from_frame(queries[["user_id", "item_id"]]).isin(held)
+    if has_time:
+        cutoff = later.groupby("user_id").timestamp.min()
+        limit = queries.user_id.map(cutoff).fillna(np.iinfo(np.int64).max).to_numpy()
+        keep &= queries.timestamp.to_numpy() < limit
+    return queries[keep]
+
+
+def is_temporal_split(splits):
+    """True when the held-out items come after the user's train events (leave-last-out in
+    time), False for random held-out items."""
+    held = pd.concat([splits.validation, splits.test])
+    if held.empty:
+        return True
+    last_train = splits.train.groupby("user_id").timestamp.max()
+    earlier = held.timestamp.to_numpy() < held.user_id.map(last_train).fillna(-np.inf).to_numpy()
+    return bool(earlier.mean() < 0.5)
+
+
+def in_time_order(ds, splits, example_order="auto"):
+    """Whether examples see the past in time ("time") or a random subset ("random"); "auto":
+    time when the data has time and the split holds out each user's latest items."""
+    if example_order == "auto":
+        return ds.has_time and is_temporal_split(splits)
+    if example_order not in ("time", "random"):
+        raise ValueError(f"example_order must be auto, time or random, not {example_order!r}")
+    return example_order == "time"
+
+
+def with_random_time(events, queries, seed):
+    """When examples should not follow time (no time in the source, or random held-out items):
+    events and searches get a seeded random order instead, so an example's "past" is a random
+    subset of the user's other items, as a held-out item's is."""
+    rng = np.random.default_rng(seed)
+    return (events.assign(timestamp=rng.permutation(len(events)).astype(np.int64)),
+            queries.assign(timestamp=rng.integers(0, max(1, len(events)), len(queries))))
 
 
 def pair_labels(events, mode):
@@ -80,6 +114,10 @@ def pair_labels(events, mode):
 def build_features(ds, splits, config, text_vectors):
     """(FeatureSpace, TrainingExamples) from the train split; `text_vectors`: a TextVectors."""
     train = splits.train.reset_index(drop=True)
+    timed = in_time_order(ds, splits, config.example_order)
+    queries = train_period_queries(ds.queries, splits, timed)
+    if not timed:
+        train, queries = with_random_time(train, queries, config.seed)
     catalogue = build_catalogue_tables(ds.items, text_vectors, max_tokens=8,
                                        max_top_levels=config.max_affinity_categories)
     item_index = pd.Index(catalogue.item_ids)
@@ -90,7 +128,6 @@ def build_features(ds, splits, config, text_vectors):
 
     # Examples: first touches, then searches of the train period.
     users, targets, keys, times = log.first_touches()
-    queries = train_period_queries(ds.queries, splits)
     queries = queries[user_index.get_indexer(queries.user_id) >= 0]
     queries = queries[item_index.get_indexer(queries.item_id) >= 0]
     query_keys = log.key_before(queries.timestamp)

@@ -38,10 +38,6 @@ class FeatureSpace:
     def text_dim(self):
         return int(self.catalogue.text_table.shape[1])
 
-    @property
-    def num_top_levels(self):
-        return len(self.catalogue.top_level_names)
-
     def save(self, directory):
         os.makedirs(directory, exist_ok=True)
         c = self.catalogue

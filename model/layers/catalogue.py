@@ -31,7 +31,6 @@ class Catalogue(tf.keras.layers.Layer):
         self.log_price = FrozenTable(with_reserved_rows(tables.log_price, fill=NO_PRICE),
                                      cast=False, name="log_price")
         self.num_category_tokens = len(tables.category_vocabulary)
-        self.num_items = len(tables.item_ids)
 
     def rows(self, item_ids):
         return self.lookup(item_ids)

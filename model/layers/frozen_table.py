@@ -15,10 +15,13 @@ class FrozenTable(tf.keras.layers.Layer):
     Args:
       values: the table (its shape and dtype); or give `shape` and `table_dtype` and restore
         the values from a checkpoint.
-      cast: float rows come out in the layer's compute dtype (mixed precision) when True.
+      cast: float rows come out in the compute dtype (float16 under mixed precision) when
+        True; False keeps them exact (prices, statistics for preprocessing layers).
     """
 
     def __init__(self, values=None, shape=None, table_dtype="float32", cast=True, **kwargs):
+        if not cast:  # a float32 layer also reads its weight as float32 (no autocast)
+            kwargs.setdefault("dtype", "float32")
         super().__init__(trainable=False, **kwargs)
         if values is not None:
             values = np.asarray(values)

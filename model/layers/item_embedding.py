@@ -25,8 +25,9 @@ class ItemEmbedding(tf.keras.layers.Layer):
                                                       name="item_id_embedding")
         self.category_embedding = tf.keras.layers.Embedding(
             catalogue.num_category_tokens + 1, self.dim, name="category_embedding")
+        # float32 even under mixed precision: Bucketize has no float16 kernel.
         self.price_bucket = tf.keras.layers.Discretization(bin_boundaries=list(price_boundaries),
-                                                           name="price_bucket")
+                                                           dtype="float32", name="price_bucket")
         self.no_price = len(price_boundaries) + 1  # bucket of items without a price
         self.price_embedding = tf.keras.layers.Embedding(self.no_price + 1, self.dim,
                                                          name="price_embedding")

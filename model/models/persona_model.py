@@ -21,6 +21,8 @@ Usage:
     model.item_vectors(tf.constant(["i1", "i2"]))          # [2, D]
     model.compile(optimizer=tf.keras.optimizers.Adam(3e-3)); model.fit(dataset)
 """
+import contextlib
+
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
 
@@ -31,6 +33,19 @@ from model.models.ranking_head import RankingHead
 from model.towers.item_tower import ItemTower
 from model.towers.mlp import unit
 from model.towers.user_tower import UserTower
+
+
+@contextlib.contextmanager
+def float32_policy():
+    """The tasks' softmax and losses stay in float32 under mixed precision (the Keras
+    mixed-precision guide's advice). TFRS tasks also create helper layers while called, so
+    both their construction and their calls run under this."""
+    policy = tf.keras.mixed_precision.global_policy()
+    tf.keras.mixed_precision.set_global_policy("float32")
+    try:
+        yield
+    finally:
+        tf.keras.mixed_precision.set_global_policy(policy)
 
 
 class PersonaModel(tfrs.models.Model):
@@ -51,9 +66,10 @@ class PersonaModel(tfrs.models.Model):
         # No bias: an absent query (zero vector) leaves the profile as it is.
         self.query_context = tf.keras.layers.Dense(dim, use_bias=False, name="query_context")
         sum_ = tf.keras.losses.Reduction.SUM
-        self.retrieval = tfrs.tasks.Retrieval(
-            loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True, reduction=sum_),
-            temperature=config.temperature, remove_accidental_hits=True)
+        with float32_policy():
+            self.retrieval = tfrs.tasks.Retrieval(
+                loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True, reduction=sum_),
+                temperature=config.temperature, remove_accidental_hits=True)
         # Per-example losses (the tasks return sums over the replica's batch).
         self.retrieval_loss = tf.keras.metrics.Mean("retrieval_loss")
         if self.ranking_mode != "none":
@@ -64,7 +80,8 @@ class PersonaModel(tfrs.models.Model):
             else:
                 loss = tf.keras.losses.BinaryCrossentropy(from_logits=True, reduction=sum_)
                 metrics = [tf.keras.metrics.AUC(from_logits=True, name="purchase_auc")]
-            self.ranking = tfrs.tasks.Ranking(loss=loss, metrics=metrics)
+            with float32_policy():
+                self.ranking = tfrs.tasks.Ranking(loss=loss, metrics=metrics)
             self.ranking_loss = tf.keras.metrics.Mean("ranking_loss")
 
     def user_profile(self, features, training=False):
@@ -100,10 +117,11 @@ class PersonaModel(tfrs.models.Model):
         per_example = 1.0 / tf.cast(tf.shape(items)[0] * replicas, tf.float32)
 
         def retrieval_loss(query_vectors, weights=None):
-            return per_example * self.retrieval(
-                query_vectors, items, sample_weight=weights,
-                candidate_sampling_probability=features["sampling_probability"],
-                candidate_ids=features["item_id"], compute_metrics=False)
+            with float32_policy():
+                return per_example * self.retrieval(
+                    query_vectors, items, sample_weight=weights,
+                    candidate_sampling_probability=features["sampling_probability"],
+                    candidate_ids=features["item_id"], compute_metrics=False)
 
         retrieval = retrieval_loss(queries)
         self.retrieval_loss.update_state(retrieval * replicas)
@@ -113,9 +131,10 @@ class PersonaModel(tfrs.models.Model):
                 loss += self.modality_loss_weight * retrieval_loss(vectors[:, i], present[:, i])
         if self.ranking_mode != "none":
             predictions = self.ranking_head(profiles, items)
-            ranking = per_example * self.ranking(
-                labels=features["label"][:, None], predictions=predictions,
-                sample_weight=features["label_weight"][:, None])
+            with float32_policy():
+                ranking = per_example * self.ranking(
+                    labels=features["label"][:, None], predictions=predictions,
+                    sample_weight=features["label_weight"][:, None])
             self.ranking_loss.update_state(ranking * replicas)
             loss += self.ranking_weight * ranking
         return loss

@@ -18,6 +18,7 @@ class RankingHead(tf.keras.layers.Layer):
             tf.keras.layers.Dense(1, dtype="float32")])
 
     def call(self, profiles, items):
+        items = tf.cast(items, profiles.dtype)  # Keras autocasts only the first argument
         return self.mlp(tf.concat([profiles, items, profiles * items], axis=-1))
 
     def get_config(self):

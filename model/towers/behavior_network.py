@@ -22,7 +22,8 @@ class BehaviorNetwork(tf.keras.layers.Layer):
         super().__init__(**kwargs)
         self.item_embedding, self.catalogue, self.user_state = item_embedding, catalogue, user_state
         self.normalize = tf.keras.layers.Normalization(mean=space.stats_mean,
-                                                       variance=space.stats_variance)
+                                                       variance=space.stats_variance,
+                                                       dtype="float32")
         self.history = HistoryEncoder(config.history_length, config.transformer_layers,
                                       config.attention_heads)
         self.head = ResidualMLP(config.embedding_dim)

@@ -6,6 +6,7 @@
   validation_recall  ValidationRecall callback: full-catalogue recall, fusion-weight histograms
   epoch_checkpoint   EpochCheckpoint callback: checkpoint each epoch, early stopping, resume
   projector       TensorBoard embedding projector: profiles by segment, items by category
+  model_io        build / save / load the trained model of a run directory
   trainer         train(): the whole run, used by `persona train` and by benchmarks
   train           the `persona train` command
   recommender     load_recommender(run_dir): the trained model behind a NumPy API

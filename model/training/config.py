@@ -18,6 +18,7 @@ class TrainConfig:
     split_seed: int = 0
     cold_start_fraction: float = 0.1
     # Features.
+    example_order: str = "auto"  # "time", "random", "auto" (model.features.examples)
     history_length: int = 20  # most recent distinct items the behavior tower reads
     max_friends: int = 20
     max_text_pieces: int = 8  # most recent own texts averaged into the user's text vector
@@ -46,7 +47,7 @@ class TrainConfig:
     ranking_weight: float = 0.1  # 0 turns the ranking task off
     # Optimization.
     seed: int = 0
-    batch_size: int = 1024
+    batch_size: int = 512
     epochs: int = 10
     learning_rate: float = 3e-3
     early_stopping_patience: int = 2

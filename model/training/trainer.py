@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from model.data.splits import write_splits
 from model.evaluation.requests import held_out_cohort
-from model.features.examples import build_features, train_period_queries
+from model.features.examples import build_features, in_time_order, train_period_queries
 from model.features.requests import RequestEncoder, user_requests
 from model.features.text_vectors import text_vectors_for
 from model.segments import fit_segments
@@ -134,7 +134,9 @@ def train(ds, splits, run_dir, config, text_vectors=None, verbose="auto"):
         return None
     save_trained_model(model, run_dir)
 
-    requests = user_requests(ds, splits.train, train_period_queries(ds.queries, splits))
+    requests = user_requests(ds, splits.train,
+                             train_period_queries(ds.queries, splits,
+                                                  in_time_order(ds, splits, config.example_order)))
     profiles, _ = batched(model.user_profile, encode(requests))
     segments = describe_segments(ds, splits, requests, profiles, config)
     segments.save(run_dir)
