@@ -9,7 +9,8 @@ import pytest
 
 from model.data import Dataset, write_dataset
 from model.data.splits import make_splits
-from model.evaluation.requests import build_cohorts, join_texts, user_free_text
+from model.data.user_inputs import join_texts, user_free_text
+from model.evaluation.requests import build_cohorts
 from persona.cli import main
 
 N_USERS, N_ITEMS, LATE = 16, 10, 10**6

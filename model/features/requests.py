@@ -11,6 +11,7 @@ Usage:
 """
 import numpy as np
 
+from model.data.user_inputs import friends_of, join_texts, user_free_text
 from model.features.user_text import split_pieces
 from persona import contract
 
@@ -69,8 +70,6 @@ def user_requests(ds, events, queries, users=None):
     distinct items by last touch, text = bio + their reviews and `queries`, friends from the
     dataset's graph; no search query. Used for segments and the embedding projector."""
     import pandas as pd
-
-    from model.evaluation.requests import friends_of, join_texts, user_free_text
 
     ordered = events.sort_values("timestamp", kind="stable")
     history = ordered.drop_duplicates(["user_id", "item_id"], keep="last").groupby(

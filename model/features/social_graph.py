@@ -7,7 +7,7 @@ Usage:
 """
 import numpy as np
 
-from model.evaluation.requests import friends_of
+from model.data.user_inputs import friends_of
 
 __all__ = ["friends_of", "friend_codes", "graph_edges"]
 

@@ -1,7 +1,7 @@
 """A user's own text as pieces (bio, reviews, queries) and its vector as of any moment.
 
 Requests carry the user's text as one string, pieces joined by TEXT_SEPARATOR (bio first, most
-recent last; model.evaluation.requests writes them so). The text vector is the mean of the
+recent last; model.data.user_inputs.join_texts writes them so). The text vector is the mean of the
 sentence vectors of the last `max_pieces` pieces, the same in training (here, as of each
 example's moment) and in serving (model.layers.text_pieces splits the string in the graph). One
 vector per piece keeps BERT off the per-example path: each distinct piece is encoded once.
@@ -14,7 +14,7 @@ Usage:
 import numpy as np
 import pandas as pd
 
-from model.evaluation.requests import TEXT_SEPARATOR, user_free_text
+from model.data.user_inputs import TEXT_SEPARATOR, user_free_text
 
 BIO_KEY = -1  # bios have no time: every example sees them
 

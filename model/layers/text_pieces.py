@@ -9,7 +9,7 @@ Usage:
 """
 import tensorflow as tf
 
-from model.evaluation.requests import TEXT_SEPARATOR
+from model.data.user_inputs import TEXT_SEPARATOR
 
 
 class TextPiecesEncoder(tf.keras.layers.Layer):
