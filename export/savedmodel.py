@@ -10,6 +10,7 @@ Usage:
     path = export_saved_model(module, "models", name="persona", card={"metrics": {...}})
     # -> models/persona/<next version>/ with saved_model.pb, variables/, assets.extra/
 """
+import contextlib
 import os
 import shutil
 import tempfile
@@ -44,6 +45,17 @@ def signature_functions(module, names=contract.SIGNATURES):
     return {name: getattr(module, name) for name in names}
 
 
+@contextlib.contextmanager
+def _tf_log_level(level):
+    logger = tf.get_logger()
+    before = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
 def export_saved_model(module, model_base, name=contract.MODEL_NAME, version=None, *,
                        signatures=None, card=None, item_titles=None, golden_extra=None):
     """Export `module` as version `version` (default: the next one); returns its path.
@@ -67,8 +79,11 @@ def export_saved_model(module, model_base, name=contract.MODEL_NAME, version=Non
     expected = validation.call_signatures(signatures, inputs)
     staging = tempfile.mkdtemp(prefix=f".export-{version}-", dir=model_dir)
     try:
-        tf.saved_model.save(module, staging, signatures={
-            key: validation.concrete_function(fn) for key, fn in signatures.items()})
+        # The signatures are the contract; Keras' notes on layers it cannot re-serialize as
+        # Keras objects (not needed by any loader of these signatures) are only noise here.
+        with _tf_log_level("ERROR"):
+            tf.saved_model.save(module, staging, signatures={
+                key: validation.concrete_function(fn) for key, fn in signatures.items()})
         signature_defs = read_signature_defs(staging)
         warmup.write_warmup_requests(staging, name, {
             key: {alias: inputs[alias] for alias in signature_defs[key].inputs}
