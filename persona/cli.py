@@ -44,21 +44,12 @@ def build_parser():
                                                    metavar="SUBCOMMAND")
             p = groups[command].add_parser(sub, help=help_text)
         p.set_defaults(_module=module_name)
-        try:
-            importlib.import_module(module_name).add_arguments(p)
-        except ModuleNotFoundError as e:
-            if not module_name.startswith(e.name or "\0"):
-                raise
-            p.set_defaults(_missing=module_name)  # not built yet: says so when run
+        importlib.import_module(module_name).add_arguments(p)
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    if getattr(args, "_missing", None):
-        print(f"persona: '{args.command}' is not available in this build ({args._missing})",
-              file=sys.stderr)
-        return 2
     try:
         rc = importlib.import_module(args._module).run(args)
     except PersonaError as e:
