@@ -62,7 +62,8 @@ def prepare_data(args, run):
 
 
 def demo_users(data, run):
-    """A warm user, a cold-start user with a review, and a cold-start user with friends."""
+    """A warm user, a cold-start user with a review, and a cold-start user with friends
+    (each cold-start kind only where the dataset has one)."""
     from model.data import load_dataset
     from model.data.splits import read_splits
 
@@ -72,20 +73,27 @@ def demo_users(data, run):
     warm_history = (pd.concat([splits.train, splits.validation])
                     .query("user_id == @warm_user").sort_values("timestamp")
                     .drop_duplicates("item_id", keep="last").item_id.tolist()[-20:])
+    users = [("warm user (behavior history)",
+              ["--user-id", warm_user, "--history", ",".join(warm_history)])]
     cold = splits.cold[splits.cold.user_id.isin(splits.cold_start_users)]
     reviews = cold[cold.text.str.len() > 0]
-    text_user, text = (reviews.user_id.iloc[0], reviews.text.iloc[0]) if len(reviews) else (None, "")
+    text_user = reviews.user_id.iloc[0] if len(reviews) else None
+    if text_user is None:
+        print("(this dataset has no cold-start user with a review: none queried)")
+    else:
+        users.append(("cold-start user with only a review",
+                      ["--user-id", text_user, "--text", reviews.text.iloc[0]]))
     social = pd.concat([ds.social[["user_id", "friend_id"]],
                         ds.social[["friend_id", "user_id"]].set_axis(["user_id", "friend_id"], axis=1)])
     cold_social = social[social.user_id.isin(splits.cold_start_users) & (social.user_id != text_user)]
-    friends_user = cold_social.user_id.iloc[0] if len(cold_social) else None
-    friends = cold_social[cold_social.user_id == friends_user].friend_id.tolist()[:20]
-    return [
-        ("warm user (behavior history)", ["--user-id", warm_user, "--history", ",".join(warm_history)]),
-        ("cold-start user with only a review", ["--user-id", text_user or "new-user-1", "--text", text]),
-        ("cold-start user with only friends", ["--user-id", friends_user or "new-user-2",
-                                               "--friends", ",".join(friends)]),
-    ]
+    if cold_social.empty:
+        print("(this dataset has no cold-start user with friends: none queried)")
+    else:
+        friends_user = cold_social.user_id.iloc[0]
+        friends = cold_social[cold_social.user_id == friends_user].friend_id.tolist()[:20]
+        users.append(("cold-start user with only friends",
+                      ["--user-id", friends_user, "--friends", ",".join(friends)]))
+    return users
 
 
 def wait_for_server(target, proc, timeout=300):
