@@ -197,19 +197,17 @@ def _read_table(directory, spec, quarantine):
             v.df[col] = default
     for col in spec.numeric:
         if col in present:
-            s = v.df[col].str.strip()
-            num = pd.to_numeric(s, errors="coerce")
-            v.reject((s != "") & ~np.isfinite(num.fillna(0.0)) | ((s != "") & num.isna()),
-                     f"non-numeric {col}", col)
-            s = v.df[col].str.strip()
-            v.df[col] = pd.to_numeric(s, errors="coerce").astype("float64")
+            given = v.df[col].str.strip() != ""
+            num = pd.to_numeric(v.df[col].str.strip(), errors="coerce").astype("float64")
+            v.reject(given & ~np.isfinite(num), f"non-numeric {col}", col)  # NaN is not finite
+            v.df[col] = num.loc[v.df.index]
             if not np.isnan(spec.optional.get(col, np.nan)):
                 v.df[col] = v.df[col].fillna(spec.optional[col])
     if "timestamp" in spec.optional:
         if "timestamp" in present:
             ts = parse_timestamps(v.df["timestamp"])
             v.reject(ts.isna(), "unparsable timestamp", "timestamp")
-            v.df["timestamp"] = parse_timestamps(v.df["timestamp"]).astype("int64")
+            v.df["timestamp"] = ts.loc[v.df.index].astype("int64")
         else:  # file order stands in for time
             v.df["timestamp"] = v.df["__line"].astype("int64")
     if "event" in spec.optional:

@@ -96,14 +96,6 @@ class PersonaModel(tfrs.models.Model):
     def item_vectors(self, item_ids):
         return self.item_tower(item_ids)
 
-    def rank_scores(self, profiles, item_vectors):
-        """[B, D] profiles x [B, C, D] candidates -> [B, C] ranking-task predictions (a rating,
-        or a purchase probability)."""
-        count = tf.shape(item_vectors)[1]
-        tiled = tf.repeat(profiles[:, None, :], count, axis=1)
-        out = self.ranking_head(tiled, tf.cast(item_vectors, tiled.dtype))[..., 0]
-        return tf.sigmoid(out) if self.ranking_mode == "purchase" else out
-
     def call(self, features, training=False):
         profiles, _ = self.user_profile(features, training=training)
         return self.query_vectors(profiles, features["query_embedding"])
