@@ -1,4 +1,5 @@
 """Evaluation requests (no leakage) and the `persona evaluate` report."""
+import dataclasses
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import pytest
 from model.data import Dataset, write_dataset
 from model.data.splits import make_splits
 from model.data.user_inputs import join_texts, user_free_text
+from model.baselines.friends_items import FriendsItems
 from model.evaluation.requests import build_cohorts
 from persona.cli import main
 
@@ -92,6 +94,38 @@ def test_cold_start_requests_have_no_history_and_only_their_first_item_text(spli
         assert mentioned(req.user_text) == {first}
         assert f"review of {first}" in req.user_text and f"find {first}" in req.user_text
         assert req.friends
+    assert len(cohorts["anonymous"]) == 0  # every new user here has text and friends
+
+
+def test_new_users_with_neither_text_nor_friends_are_anonymous():
+    ds = shop()
+    # Two of the split's new users get no text and no friends: nothing a request could carry.
+    mute = sorted(make_splits(ds, seed=0, cold_start_fraction=0.25).cold_start_users[:2])
+    events = ds.events.assign(text=np.where(ds.events.user_id.isin(mute), "", ds.events.text))
+    ds = dataclasses.replace(
+        ds, events=events, queries=ds.queries[~ds.queries.user_id.isin(mute)],
+        social=ds.social[~ds.social.user_id.isin(mute) & ~ds.social.friend_id.isin(mute)])
+    splits = make_splits(ds, seed=0, cold_start_fraction=0.25)
+    assert set(mute) <= set(splits.cold_start_users)
+    cohorts = build_cohorts(ds, splits)
+    assert sorted(cohorts["anonymous"].requests.user_id) == mute
+    assert not set(mute) & set(cohorts["cold_start"].requests.user_id)
+    assert len(cohorts["cold_start"]) + 2 == len(splits.cold_start_users)
+    anonymous = cohorts["anonymous"].requests
+    assert (anonymous.user_text == "").all() and (anonymous.friends.map(len) == 0).all()
+    assert all(len(t) == 4 for t in cohorts["anonymous"].targets)  # 5 items, the first excluded
+
+
+def test_friends_items_ranks_what_most_friends_have():
+    events = pd.DataFrame({"user_id": ["f1", "f1", "f2", "f3", "f3", "f3"],
+                           "item_id": ["a", "b", "a", "c", "c", "d"]})
+    fi = FriendsItems().fit(events, np.array(["a", "b", "c", "d", "x"], dtype=object))
+    scores = fi.score(pd.DataFrame({"friends": [["f1", "f2"], ["nobody"], []]}))
+    assert scores.shape == (3, 5)
+    assert list(np.argsort(-scores[0])[:2]) == [0, 1]  # a (two friends), then b
+    # Without known friends: popularity (users per item), "x" (nobody's) last.
+    assert np.argsort(-scores[1])[0] == 0 and np.argmin(scores[2]) == 4
+    np.testing.assert_array_equal(scores[1], scores[2])
 
 
 def test_user_text_keeps_bio_then_most_recent_parts():
@@ -115,13 +149,17 @@ def test_evaluate_writes_json_and_markdown_report(tmp_path, capsys):
                  "--methods", "popularity,ease", "--json", out]) == 0
     report = json.load(open(out))
     assert report["k"] == [1, 5]
-    assert set(report["cohorts"]) == {"all", "warm", "cold_start"}
-    for cohort in report["cohorts"].values():
+    assert set(report["cohorts"]) == {"all", "warm", "cold_start", "anonymous"}
+    assert report["users"]["anonymous"] == 0
+    for name, cohort in report["cohorts"].items():
         assert set(cohort) == {"popularity", "ease"}
         for metrics in cohort.values():
             assert set(metrics) == {"recall@1", "recall@5", "ndcg@1", "ndcg@5", "hit_rate@1",
                                     "hit_rate@5", "mrr", "coverage@1", "coverage@5"}
-            assert all(0.0 <= v <= 1.0 for v in metrics.values())
+            if name == "anonymous":  # no user to average over
+                assert all(v is None for k, v in metrics.items() if not k.startswith("cov"))
+            else:
+                assert all(0.0 <= v <= 1.0 for v in metrics.values())
     assert report["users"]["all"] == report["users"]["warm"] + report["users"]["cold_start"]
     assert report["inputs"]["cold_start"]["with_history"] == 0
     assert report["inputs"]["warm"]["with_friends"] == report["users"]["warm"]

@@ -1,9 +1,10 @@
 """`persona evaluate`: the trained model and the baselines, ranked over the full catalogue.
 
-Cohorts `warm`, `cold_start` and `all` (both together) of the run's own split
-(RUN_DIR/splits, written by `persona train`); the model whole and with one modality only
-(`model:text`, `model:behavior`, `model:social`); baselines fit in the same command on the same
-split: `popularity`, `ease`, `id_two_tower`, `text_only` (model.baselines). Baselines tune their
+Cohorts `warm`, `cold_start`, `anonymous` and `all` (together) of the run's own split
+(RUN_DIR/splits, written by `persona train`; see model.evaluation.requests); the model whole
+and with one modality only (`model:text`, `model:behavior`, `model:social`); baselines fit in
+the same command on the same split: `popularity`, `ease`, `id_two_tower`, `text_only`,
+`friends_items` (model.baselines). Baselines tune their
 one knob (EASE's l2, the two-tower's epochs) on the validation items, then fit on train +
 validation: everything known before the test items, so they know no less than the model.
 
@@ -17,10 +18,10 @@ import time
 from persona import contract
 from persona.errors import PersonaError
 
-METHODS = ("model", "popularity", "ease", "id_two_tower", "text_only")
+METHODS = ("model", "popularity", "ease", "id_two_tower", "text_only", "friends_items")
 ABLATIONS = {"model:text": ("text",), "model:behavior": ("behavior",),
              "model:social": ("social",)}
-COHORTS = ("warm", "cold_start")
+COHORTS = ("warm", "cold_start", "anonymous")
 DEFAULT_EASE_MAX_ITEMS = 10000
 
 
@@ -73,6 +74,11 @@ def baseline_scorers(name, ds, splits, cohorts, item_ids, text_cache, ease_max_i
     if name == "popularity":
         from model.baselines.popularity import Popularity
         return {name: Popularity().fit(known, item_ids).score}, []
+    if name == "friends_items":
+        from model.baselines.friends_items import FriendsItems
+        return {name: FriendsItems().fit(known, item_ids).score}, [
+            "friends_items: items of the request's friends (train + validation), by how many "
+            "friends have them; popularity breaks ties"]
     if name == "ease":
         from model.baselines.ease import Ease
         ease = Ease(max_items=ease_max_items)

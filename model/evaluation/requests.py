@@ -12,13 +12,16 @@ Cohorts (see model.data.splits for the split itself):
               validation items are excluded from the ranking.
   validation  the same one step earlier (known = train, target = the validation item); used to
               tune baselines, never reported.
-  cold_start  the held-out users: no history; text = users.csv free text + the reviews and
-              queries of their earliest distinct item only, which is excluded from targets and
-              ranking; targets = their other distinct items.
+  cold_start  the held-out users whose request carries their own text or friends: no history;
+              text = users.csv free text + the reviews and queries of their earliest distinct
+              item only, which is excluded from targets and ranking; friends from the social
+              graph; targets = their other distinct items.
+  anonymous   the held-out users whose request carries nothing (no text, no friends): the
+              same targets; nothing can be personalized, the bar is popularity.
 No request ever carries its target items, nor text written about them.
 
 Usage:
-    cohorts = build_cohorts(ds, splits)       # {"warm": Cohort, "cold_start": Cohort}
+    cohorts = build_cohorts(ds, splits)       # {"warm": ..., "cold_start": ..., "anonymous": ...}
     cohorts["warm"].requests, cohorts["warm"].targets, cohorts["warm"].excluded
 """
 import dataclasses
@@ -39,6 +42,13 @@ class Cohort:
 
     def __len__(self):
         return len(self.requests)
+
+    def subset(self, keep, name):
+        """The requests where `keep` ([n] bool) is True, as cohort `name`."""
+        keep = np.asarray(keep, dtype=bool)
+        return Cohort(name, self.requests[keep].reset_index(drop=True),
+                      [t for t, k in zip(self.targets, keep) if k],
+                      [e for e, k in zip(self.excluded, keep) if k])
 
 
 def _requests(users, history, texts, friends):
@@ -82,8 +92,10 @@ def held_out_cohort(ds, known, held_out, name, friends=None, bios=None,
     return Cohort(name, _requests(users, history, texts, friends), targets, excluded)
 
 
-def cold_start_cohort(ds, splits, friends=None, bios=None, max_text_pieces=MAX_TEXT_PIECES):
-    """The held-out users: text of their first item (and bio) and friends; find the rest."""
+def new_user_cohorts(ds, splits, friends=None, bios=None, max_text_pieces=MAX_TEXT_PIECES):
+    """The held-out users: text of their first item (and bio) and friends; find the rest.
+    Returns the cohorts "cold_start" (requests with text or friends) and "anonymous" (neither).
+    """
     friends = friends_of(ds.social) if friends is None else friends
     bios = user_free_text(ds.users) if bios is None else bios
     events = splits.cold.sort_values("timestamp", kind="stable")
@@ -98,12 +110,14 @@ def cold_start_cohort(ds, splits, friends=None, bios=None, max_text_pieces=MAX_T
     texts = join_texts(pd.concat([_reviews(seed_events), _query_texts(queries)]), bios, users,
                        max_text_pieces)
     requests = _requests(users, pd.Series(dtype=object), texts, friends)
-    return Cohort("cold_start", requests, [np.array(rest[u], dtype=object) for u in users],
-                  [np.array([seed[u]], dtype=object) for u in users])
+    new = Cohort("new", requests, [np.array(rest[u], dtype=object) for u in users],
+                 [np.array([seed[u]], dtype=object) for u in users])
+    carries = (requests[contract.USER_TEXT] != "") | (requests[contract.FRIENDS].map(len) > 0)
+    return new.subset(carries, "cold_start"), new.subset(~carries, "anonymous")
 
 
 def build_cohorts(ds, splits, max_text_pieces=MAX_TEXT_PIECES, validation=False):
-    """{"warm": ..., "cold_start": ...} (and "validation" first when asked) for `splits`."""
+    """{"warm", "cold_start", "anonymous"} (and "validation" first when asked) cohorts."""
     friends, bios = friends_of(ds.social), user_free_text(ds.users)
     kw = dict(friends=friends, bios=bios, max_text_pieces=max_text_pieces)
     cohorts = {}
@@ -112,5 +126,5 @@ def build_cohorts(ds, splits, max_text_pieces=MAX_TEXT_PIECES, validation=False)
                                                 "validation", **kw)
     known = pd.concat([splits.train, splits.validation])
     cohorts["warm"] = held_out_cohort(ds, known, splits.test, "warm", **kw)
-    cohorts["cold_start"] = cold_start_cohort(ds, splits, **kw)
+    cohorts["cold_start"], cohorts["anonymous"] = new_user_cohorts(ds, splits, **kw)
     return cohorts

@@ -67,12 +67,13 @@ class BehaviorLog:
         return (self._touch_user, self._touch_item, self._touch_code % self._scale,
                 self._event_time[np.searchsorted(self._event_code, self._touch_code)])
 
-    def history(self, users, keys):
-        """[n, H] item codes of the last H distinct items touched before `keys`, ordered by
-        their last touch (oldest first, -1 padding at the end), as requests order a history;
-        and [n] lengths."""
+    def history(self, users, keys, length=None):
+        """[n, H] item codes of the last H (`length`, default history_length) distinct items
+        touched before `keys`, ordered by their last touch (oldest first, -1 padding at the
+        end), as requests order a history; and [n] lengths."""
         users, keys = np.asarray(users, np.int64), np.asarray(keys, np.int64)
-        rows = np.full((len(users), self.history_length), -1, np.int32)
+        length = self.history_length if length is None else int(length)
+        rows = np.full((len(users), length), -1, np.int32)
         lengths = np.zeros(len(users), np.int32)
         # One sweep over each user's events in time order; a dict is the ordered set of the
         # items touched so far (re-touching moves an item to the end).
@@ -87,7 +88,7 @@ class BehaviorLog:
                 recent.pop(item, None)
                 recent[item] = None
                 position += 1
-            last = list(itertools.islice(reversed(recent), self.history_length))[::-1]
+            last = list(itertools.islice(reversed(recent), length))[::-1]
             rows[example, :len(last)] = last
             lengths[example] = len(last)
         return rows, lengths
@@ -121,6 +122,12 @@ class BehaviorLog:
         last = pd.Series(self._event_time).groupby(self._event_user).max()
         times = last.reindex(users).fillna(self.end_time).to_numpy(np.int64)
         return self.stats(users, np.full(self.num_users, self._scale - 1), times)
+
+    def final_history(self, length):
+        """[num_users, length] item codes: every user's last `length` distinct items at the end
+        of the split (what a friend's request-time table holds)."""
+        users = np.arange(self.num_users)
+        return self.history(users, np.full(self.num_users, self._scale - 1), length)[0]
 
     def final_items(self):
         """(user codes, item codes) of every distinct item each user touched."""

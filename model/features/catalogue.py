@@ -14,6 +14,13 @@ from model.features.categories import category_tokens, top_levels
 NO_PRICE = -1.0  # log1p(price) of an item without a price (real ones are >= 0)
 
 
+def catalogue_rows(positions):
+    """Catalogue positions (-1 padding) -> the rows of model.layers.Catalogue (0 padding, 1 not
+    in the catalogue, position + 2)."""
+    positions = np.asarray(positions)
+    return np.where(positions >= 0, positions + 2, 0).astype(np.int32)
+
+
 @dataclasses.dataclass
 class CatalogueTables:
     item_ids: np.ndarray          # [M] str, the catalogue order of every item-indexed table

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from model.features.behavior_log import STAT_NAMES, BehaviorLog
-from model.features.catalogue import NO_PRICE, build_catalogue_tables
+from model.features.catalogue import NO_PRICE, build_catalogue_tables, catalogue_rows
 from model.features.feature_space import FeatureSpace
 from model.features.graph_embedding import deepwalk_embeddings
 from model.features.preprocessing import (adapted_boundaries, adapted_normalization,
@@ -174,7 +174,9 @@ def build_features(ds, splits, config, text_vectors):
     space = FeatureSpace(
         catalogue=catalogue, item_vocabulary=adapted_vocabulary(train.item_id),
         user_vocabulary=user_vocabulary, user_stats=log.final_stats(),
-        user_taste=taste.astype(np.float32), user_graph=graph, stat_names=list(STAT_NAMES),
+        user_taste=taste.astype(np.float32), user_graph=graph,
+        user_items=catalogue_rows(log.final_history(config.friend_history_length)),
+        stat_names=list(STAT_NAMES),
         stats_mean=mean, stats_variance=variance,
         price_boundaries=adapted_boundaries(prices[prices != NO_PRICE], config.price_bins),
         ranking_mode=mode)

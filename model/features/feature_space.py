@@ -2,7 +2,7 @@
 
 Vocabularies (Keras StringLookup adapted on the train split), the catalogue tables, per-user
 tables as of the end of the train split (behavior statistics, category taste, DeepWalk
-vector), the Normalization statistics of the behavior features and the Discretization
+vector, most recent items), the Normalization statistics of the behavior features and the Discretization
 boundaries of prices. The Keras model is built from it, so that it holds the same state, and it
 is saved with the run (RUN_DIR/features/).
 
@@ -28,6 +28,7 @@ class FeatureSpace:
     user_stats: np.ndarray  # [U, S] behavior statistics as of the end of train (raw)
     user_taste: np.ndarray  # [U, A] category distribution of the user's train items
     user_graph: np.ndarray  # [U, G] DeepWalk vectors, zeros for users without friends
+    user_items: np.ndarray  # [U, H] catalogue rows of the user's last train items, 0 pad
     stat_names: list
     stats_mean: np.ndarray  # [S] Normalization statistics, adapted on training examples
     stats_variance: np.ndarray
@@ -45,7 +46,8 @@ class FeatureSpace:
                  category_tokens=c.category_tokens, affinity=c.affinity,
                  text_index=c.text_index, text_table=c.text_table, log_price=c.log_price,
                  user_stats=self.user_stats, user_taste=self.user_taste,
-                 user_graph=self.user_graph, stats_mean=self.stats_mean,
+                 user_graph=self.user_graph, user_items=self.user_items,
+                 stats_mean=self.stats_mean,
                  stats_variance=self.stats_variance)
         meta = {"category_vocabulary": c.category_vocabulary,
                 "top_level_names": c.top_level_names,
@@ -71,6 +73,7 @@ class FeatureSpace:
         return cls(catalogue=catalogue, item_vocabulary=meta["item_vocabulary"],
                    user_vocabulary=meta["user_vocabulary"], user_stats=arrays["user_stats"],
                    user_taste=arrays["user_taste"], user_graph=arrays["user_graph"],
+                   user_items=arrays["user_items"],
                    stat_names=meta["stat_names"], stats_mean=arrays["stats_mean"],
                    stats_variance=arrays["stats_variance"],
                    price_boundaries=meta["price_boundaries"], ranking_mode=meta["ranking_mode"])

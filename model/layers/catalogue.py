@@ -31,6 +31,7 @@ class Catalogue(tf.keras.layers.Layer):
         self.log_price = FrozenTable(with_reserved_rows(tables.log_price, fill=NO_PRICE),
                                      cast=False, name="log_price")
         self.num_category_tokens = len(tables.category_vocabulary)
+        self.item_ids = tables.item_ids  # row = position + 2
 
     def rows(self, item_ids):
         return self.lookup(item_ids)

@@ -45,6 +45,9 @@ class FrozenTable(tf.keras.layers.Layer):
                 "table_dtype": self.table_dtype, "cast": self.cast}
 
 
+FIRST_KNOWN = 2  # tables indexed by StringLookup(mask_token="") codes: 0 is "", 1 is unknown
+
+
 def with_reserved_rows(values, fill=0):
     """Prepends the two rows StringLookup(mask_token="") reserves: 0 for "", 1 for unknown."""
     values = np.asarray(values)

@@ -6,10 +6,16 @@ so what the model learns about an item serves both sides.
 Usage:
     embed = ItemEmbedding(catalogue, space.item_vocabulary, space.price_boundaries, dim=64)
     embed(tf.constant([["i1", "i2", ""]]))    # [1, 3, 64]
+    embed.of_rows(catalogue.rows(ids))        # the same from catalogue rows
 """
+import numpy as np
+import pandas as pd
 import tensorflow as tf
 
+from model.layers.frozen_table import FrozenTable
 from model.layers.masked_ops import masked_mean
+
+PADDING, UNKNOWN = 0, 1  # id codes; the train vocabulary starts at 2
 
 
 class ItemEmbedding(tf.keras.layers.Layer):
@@ -17,10 +23,13 @@ class ItemEmbedding(tf.keras.layers.Layer):
         super().__init__(**kwargs)
         self.catalogue = catalogue
         self.dim = int(dim)
-        # Ids seen in train have their own embedding; every other id shares the OOV row and is
-        # told apart by its category, price and (in the item tower) text.
-        self.id_lookup = tf.keras.layers.StringLookup(vocabulary=list(item_vocabulary),
-                                                      mask_token="", name="item_id_lookup")
+        # Ids seen in train have their own embedding; every other id shares the unknown row and
+        # is told apart by its category, price and (in the item tower) text. Catalogue row ->
+        # id code, rows 0 ("") and 1 (not in the catalogue) first.
+        codes = pd.Index(list(item_vocabulary)).get_indexer(catalogue.item_ids) + 2
+        codes = np.where(codes >= 2, codes, UNKNOWN)
+        self.id_codes = FrozenTable(np.r_[PADDING, UNKNOWN, codes].astype(np.int32),
+                                    name="item_id_codes")
         self.id_embedding = tf.keras.layers.Embedding(len(item_vocabulary) + 2, self.dim,
                                                       name="item_id_embedding")
         self.category_embedding = tf.keras.layers.Embedding(
@@ -37,9 +46,11 @@ class ItemEmbedding(tf.keras.layers.Layer):
         bucket = tf.cast(self.price_bucket(log_price), tf.int32)
         return tf.where(log_price < 0, self.no_price, bucket)
 
-    def call(self, item_ids):
-        rows = self.catalogue.rows(item_ids)
+    def of_rows(self, rows):
         tokens = self.catalogue.category_tokens(rows)
         category = masked_mean(self.category_embedding(tokens), tokens > 0)
-        return (self.id_embedding(self.id_lookup(item_ids)) + category
+        return (self.id_embedding(self.id_codes(rows)) + category
                 + self.price_embedding(self.price_buckets(rows)))
+
+    def call(self, item_ids):
+        return self.of_rows(self.catalogue.rows(item_ids))

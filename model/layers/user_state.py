@@ -2,18 +2,20 @@
 
 A trainable id embedding (zero at the start, so users seen only as friends add nothing until
 training moves them) and frozen per-user tables as of the end of the train split: behavior
-statistics, category taste, DeepWalk vector. "" and unknown ids get zeros everywhere.
+statistics, category taste, DeepWalk vector, most recent items (catalogue rows). "" and unknown
+ids get zeros everywhere.
 
 Usage:
     state = UserState(space, dim=64)
     codes = state.codes(tf.constant(["u1", "new"]))
-    state.known(codes), state.id_vectors(codes), state.stats(codes), state.graph(codes)
+    state.known(codes), state.id_vectors(codes), state.stats(codes), state.graph(codes),
+    state.items(codes)   # [..., H] catalogue rows, 0 padding
 """
 import tensorflow as tf
 
-from model.layers.frozen_table import FrozenTable, with_reserved_rows
+from model.layers.frozen_table import FIRST_KNOWN, FrozenTable, with_reserved_rows
 
-FIRST_KNOWN = 2  # StringLookup(mask_token=""): 0 is "", 1 is unknown
+__all__ = ["FIRST_KNOWN", "UserState"]
 
 
 class UserState(tf.keras.layers.Layer):
@@ -28,6 +30,7 @@ class UserState(tf.keras.layers.Layer):
                                  name="user_stats")
         self.taste = FrozenTable(with_reserved_rows(space.user_taste), name="user_taste")
         self.graph = FrozenTable(with_reserved_rows(space.user_graph), name="user_graph")
+        self.items = FrozenTable(with_reserved_rows(space.user_items), name="user_items")
 
     def codes(self, user_ids):
         return self.lookup(user_ids)

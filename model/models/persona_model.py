@@ -61,8 +61,8 @@ class PersonaModel(tfrs.models.Model):
         self.item_embedding = ItemEmbedding(self.catalogue, space.item_vocabulary,
                                             space.price_boundaries, dim)
         self.item_tower = ItemTower(self.item_embedding, self.catalogue, dim)
-        self.user_tower = UserTower(self.item_embedding, self.catalogue, self.user_state, space,
-                                    config)
+        self.user_tower = UserTower(self.item_embedding, self.item_tower, self.catalogue,
+                                    self.user_state, space, config)
         # No bias: an absent query (zero vector) leaves the profile as it is.
         self.query_context = tf.keras.layers.Dense(dim, use_bias=False, name="query_context")
         sum_ = tf.keras.losses.Reduction.SUM

@@ -13,7 +13,7 @@ embedding or statistics), so that a new user with a history, text or friends
 is served well, and the fusion drops modalities at random (see ModalityFusion).
 
 Usage:
-    tower = UserTower(item_embedding, catalogue, user_state, space, config)
+    tower = UserTower(item_embedding, item_tower, catalogue, user_state, space, config)
     profile, weights = tower(features)     # [B, D], [B, 3]
     vectors, present = tower.modalities(features)   # [B, 3, D], [B, 3]: before the fusion
 """
@@ -35,12 +35,13 @@ def most_recent(ids, count):
 
 
 class UserTower(tf.keras.layers.Layer):
-    def __init__(self, item_embedding, catalogue, user_state, space, config, **kwargs):
+    def __init__(self, item_embedding, item_tower, catalogue, user_state, space, config,
+                 **kwargs):
         super().__init__(**kwargs)
         self.user_state = user_state
         self.text = TextNetwork(catalogue, config.embedding_dim)
         self.behavior = BehaviorNetwork(item_embedding, catalogue, user_state, space, config)
-        self.social = SocialNetwork(user_state, config.embedding_dim)
+        self.social = SocialNetwork(user_state, item_tower, config.embedding_dim)
         self.fusion = ModalityFusion(dropout=config.modality_dropout)
         self.new_user_rate = float(config.new_user_rate)
         self.history_length = int(config.history_length)

@@ -21,6 +21,8 @@ class TrainConfig:
     example_order: str = "auto"  # "time", "random", "auto" (model.features.examples)
     history_length: int = 20  # most recent distinct items the behavior tower reads
     max_friends: int = 20
+    friend_history_length: int = 50  # most recent distinct items of each friend the social
+    # modality reads (what the friends consumed)
     max_text_pieces: int = 8  # most recent own texts averaged into the user's text vector
     max_affinity_categories: int = 32  # top-level categories in the affinity distribution
     price_bins: int = 10
