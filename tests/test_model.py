@@ -131,3 +131,15 @@ def test_each_modality_alone_beats_popularity_for_cold_start_users(trained):
         model = _interest(truth, users, top, category)
         baseline = _interest(truth, users, [popular] * len(users), category)
         assert model > baseline, (name, model, baseline)
+
+
+def test_item_tower_mean_of_rows_is_the_mean_of_the_item_vectors(trained):
+    """The social modality's pooling of friends' items: counts times vectors, padding left out."""
+    from model.layers.masked_ops import masked_mean
+
+    tower = trained[2].model.item_tower
+    rows = tf.constant([[2, 3, 3, 0], [1, 0, 0, 0], [4, 5, 2, 6]])
+    expected = masked_mean(tower.of_rows(rows), rows >= 2)
+    pooled = tower.mean_of_rows(rows).numpy()
+    np.testing.assert_allclose(pooled, expected, atol=1e-6)
+    assert not pooled[1].any()  # only padding and an unknown item: nothing

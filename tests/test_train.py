@@ -8,6 +8,7 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 
@@ -44,6 +45,30 @@ def test_strategy_and_precision_follow_the_hardware():
         tf.keras.mixed_precision.set_global_policy("float32")
 
 
+def test_two_replicas_with_mixed_precision_train_and_serve_in_float32(tmp_path,
+                                                                     tmp_path_factory):
+    """The GPU path (MirroredStrategy, mixed float16) on two logical CPU devices: the losses
+    are per global example, so they match a single replica's scale, and the saved model loads
+    and scores in float32."""
+    from model.training.recommender import load_recommender
+
+    data, out = tiny_shop(tmp_path_factory), str(tmp_path / "run")
+    done = subprocess.run([sys.executable, "-m", "tests.two_replica_run", data, out,
+                           text_cache(tmp_path_factory)], cwd=REPO, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["replicas"] == 2 and summary["precision"] == "mixed_float16"
+    assert all(np.isfinite(summary["loss"])) and summary["loss"][-1] < summary["loss"][0]
+    single = json.load(open(os.path.join(tiny_run(tmp_path_factory)[1], "train_summary.json")))
+    assert 0.5 < summary["loss"][0] / single["history"]["loss"][0] < 2.0
+    recommender = load_recommender(out)
+    scores = recommender.score(pd.DataFrame({
+        contract.USER_ID: ["new"], contract.USER_TEXT: ["a warm wool jumper"],
+        contract.HISTORY: [[]], contract.FRIENDS: [[]], contract.QUERY: [""]}))
+    assert scores.dtype == np.float32 and np.isfinite(scores).all()
+
+
 def _persona_train(data, out, config, env, epochs):
     return subprocess.Popen(
         [sys.executable, "-m", "persona", "train", "--data", data, "--out", out,
@@ -77,6 +102,12 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path, tmp_path_factory)
         summary = json.load(f)
     assert summary["resumed_after"] >= 1 and summary["epochs_done"] == 4
     assert len(summary["history"]["loss"]) == 4 - summary["resumed_after"]
+    # Early stopping watches known and new users: the validation users also ask as new users.
+    assert summary["monitor"] == "val_combined_recall@50"
+    history = summary["history"]
+    for r, n, c in zip(history["val_recall@50"], history["val_new_user_recall@50"],
+                       history["val_combined_recall@50"]):
+        assert abs(c - (r + n) / 2) < 1e-9 and 0.0 <= n <= 1.0
     with open(os.path.join(out, "config.json")) as f:
         assert json.load(f)["epochs"] == 4
 
@@ -87,7 +118,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path, tmp_path_factory)
         for event in tf.compat.v1.train.summary_iterator(path):
             tags |= {v.tag for v in event.summary.value}
     assert {"epoch_loss", "epoch_retrieval_loss", "epoch_learning_rate",
-            "epoch_recall@10", "fusion_weight/text", "fusion_weight/social"} <= tags
+            "epoch_recall@10", "epoch_new_user_recall@10", "fusion_weight/text", "fusion_weight/social"} <= tags
     projector = os.path.join(out, "logs", "projector")
     assert "profiles.tsv" in open(os.path.join(projector, "projector_config.pbtxt")).read()
     assert open(os.path.join(projector, "profiles.tsv")).readline().startswith("segment")

@@ -38,6 +38,7 @@ from model.training.model_io import (CONFIG, FEATURES, batched, build_model,
 from model.training.pipeline import batch_size_for, training_dataset
 from model.training.projector import write_projector
 from model.training.validation_recall import ValidationRecall
+from persona import contract
 from persona.errors import PersonaError
 
 SUMMARY, ITEMS = "train_summary.json", "items.csv"
@@ -60,9 +61,16 @@ def validation_callback(ds, splits, config, space, encode, log_dir):
         return None
     excluded = [index.get_indexer(e) for e, k in zip(cohort.excluded, keep) if k]
     excluded = [e[e >= 0] for e in excluded]
-    features = encode(cohort.requests[keep].reset_index(drop=True))
-    return ValidationRecall(features, targets[keep], excluded, space.catalogue.item_ids,
-                            ks=sorted({10, config.monitor_k}), log_dir=log_dir)
+    requests = cohort.requests[keep].reset_index(drop=True)
+    # The same users as new users: no id, no history; those with text or friends only.
+    carries = ((requests[contract.USER_TEXT] != "")
+               | (requests[contract.FRIENDS].map(len) > 0)).to_numpy()
+    as_new = requests[carries].assign(**{contract.USER_ID: "",
+                                         contract.HISTORY: [[] for _ in range(carries.sum())]})
+    return ValidationRecall(encode(requests), targets[keep], excluded, space.catalogue.item_ids,
+                            ks=sorted({10, config.monitor_k}), log_dir=log_dir,
+                            new_user_features=encode(as_new) if carries.any() else None,
+                            new_user_rows=np.flatnonzero(carries))
 
 
 def check_resumable(run_dir, config):
@@ -111,7 +119,7 @@ def train(ds, splits, run_dir, config, text_vectors=None, verbose="auto"):
         model.compile(optimizer=tf.keras.optimizers.Adam(schedule))
     checkpoint_dir = os.path.join(run_dir, "checkpoints") if chief else os.path.join(
         run_dir, "checkpoints", f"worker-{strategy.cluster_resolver.task_id}")
-    monitor = f"val_recall@{config.monitor_k}" if validation else None
+    monitor = f"val_combined_recall@{config.monitor_k}" if validation else None
     checkpoint = EpochCheckpoint(model, checkpoint_dir, monitor=monitor,
                                  patience=config.early_stopping_patience)
     start_epoch = checkpoint.restore()
