@@ -29,6 +29,13 @@ class SocialNetwork(tf.keras.layers.Layer):
         self.pool = MaskedAttentionPooling()
         self.head = ResidualMLP(dim)
 
+    def build(self, input_shape):
+        # How much the friends' items count as they are (learned: a lot where friends share
+        # items, as on Last.fm; little where they share tastes rather than items).
+        self.consumed_weight = self.add_weight(name="consumed_weight", shape=(),
+                                               initializer=tf.keras.initializers.Ones())
+        super().build(input_shape)
+
     def call(self, friend_ids):
         friends = self.user_state.codes(friend_ids)
         known = self.user_state.known(friends)
@@ -39,5 +46,5 @@ class SocialNetwork(tf.keras.layers.Layer):
         taste = masked_mean(self.user_state.taste(friends), known)
         count = tf.math.log1p(tf.reduce_sum(tf.cast(known, liked.dtype), axis=1, keepdims=True))
         x = tf.concat([tf.cast(consumed, liked.dtype), liked, graph, taste, count], axis=-1)
-        return unit(tf.cast(consumed, tf.float32) + unit(self.head(x))), tf.reduce_any(known,
-                                                                                        axis=1)
+        residual = tf.cast(self.consumed_weight, tf.float32) * tf.cast(consumed, tf.float32)
+        return unit(residual + unit(self.head(x))), tf.reduce_any(known, axis=1)
