@@ -161,6 +161,7 @@ def main(argv=None):
     if not args.no_tutorial:
         from model.evaluation.tutorial_protocol import tutorial_protocol
         data = prepare("movielens", args.out, args.shared)
+        shutil.rmtree(os.path.join(args.out, "tutorial"), ignore_errors=True)  # fresh, timed
         tutorial = tutorial_protocol(data, os.path.join(args.out, "tutorial"), args.config)
         if "model" in tutorial:
             top100 = tutorial["model"]["top_100_accuracy"]

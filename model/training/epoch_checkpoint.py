@@ -17,6 +17,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from persona.errors import PersonaError
+
 BEST = "best"
 
 
@@ -62,4 +64,9 @@ class EpochCheckpoint(tf.keras.callbacks.Callback):
     def restore_best(self):
         """Back to the best epoch's weights (when a score was monitored)."""
         if self.monitor is not None and tf.io.gfile.exists(self.best_path + ".index"):
-            self.best_weights.read(self.best_path).assert_existing_objects_matched()
+            try:
+                self.best_weights.read(self.best_path).assert_existing_objects_matched()
+            except AssertionError as e:
+                raise PersonaError(
+                    f"{os.path.dirname(self.best_path)}: these weights were written by another "
+                    f"version of the model; train into a new run directory ({e})") from None
