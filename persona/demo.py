@@ -6,6 +6,7 @@ Each step is the same CLI command a user would type, so the demo exercises the r
 """
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -122,6 +123,9 @@ def run(args):
     step("1/6 data")
     data = prepare_data(args, run_dir)
     step("2/6 train (TensorBoard logs under %s/logs)" % run_dir)
+    # The demo trains from scratch every time: a run left by an earlier demo would resume
+    # (nothing to do, or weights of another version of the model).
+    shutil.rmtree(os.path.join(run_dir, "checkpoints"), ignore_errors=True)
     train = ["train", "--data", data, "--out", run_dir]
     if args.epochs:
         train += ["--epochs", str(args.epochs)]
