@@ -110,9 +110,10 @@ def summary_markdown(rows, tutorial, results):
                              f"{t['top_10_accuracy']:.4f} | {t['train_seconds']:.0f} s |")
     lines += ["", "## Acceptance checks (issue 4)", "", "| check | value | bar | |",
               "|---|---:|---|---|"]
-    verdict = {True: "pass", False: "FAIL", None: "n/a"}
-    lines += [f"| {c} | {v} | {b} | {'below aim' if ok is False and '(aim)' in c else verdict[ok]} |"
-              for c, v, b, ok in rows]
+    for check, value, bar, ok in rows:
+        verdict = {True: "pass", False: "below aim" if "(aim)" in check else "FAIL",
+                   None: "n/a"}[ok]
+        lines.append(f"| {check} | {value} | {bar} | {verdict} |")
     return "\n".join(lines) + "\n"
 
 

@@ -118,7 +118,8 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path, tmp_path_factory)
         for event in tf.compat.v1.train.summary_iterator(path):
             tags |= {v.tag for v in event.summary.value}
     assert {"epoch_loss", "epoch_retrieval_loss", "epoch_learning_rate",
-            "epoch_recall@10", "epoch_new_user_recall@10", "fusion_weight/text", "fusion_weight/social"} <= tags
+            "epoch_recall@10", "epoch_new_user_recall@10", "fusion_weight/text",
+            "fusion_weight/social"} <= tags
     projector = os.path.join(out, "logs", "projector")
     assert "profiles.tsv" in open(os.path.join(projector, "projector_config.pbtxt")).read()
     assert open(os.path.join(projector, "profiles.tsv")).readline().startswith("segment")

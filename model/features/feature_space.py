@@ -2,9 +2,9 @@
 
 Vocabularies (Keras StringLookup adapted on the train split), the catalogue tables, per-user
 tables as of the end of the train split (behavior statistics, category taste, DeepWalk
-vector, most recent items), the Normalization statistics of the behavior features and the Discretization
-boundaries of prices. The Keras model is built from it, so that it holds the same state, and it
-is saved with the run (RUN_DIR/features/).
+vector, most recent items), the Normalization statistics of the behavior features and the
+Discretization boundaries of prices. The Keras model is built from it, so that it holds the
+same state, and it is saved with the run (RUN_DIR/features/).
 
 Usage:
     space.save("runs/r1/features"); space = FeatureSpace.load("runs/r1/features")

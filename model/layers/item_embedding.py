@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from model.layers.frozen_table import FrozenTable
+from model.layers.frozen_table import FIRST_KNOWN, FrozenTable
 from model.layers.masked_ops import masked_mean
 
-PADDING, UNKNOWN = 0, 1  # id codes; the train vocabulary starts at 2
+PADDING, UNKNOWN = 0, 1  # id codes; the train vocabulary starts at FIRST_KNOWN
 
 
 class ItemEmbedding(tf.keras.layers.Layer):
@@ -26,11 +26,11 @@ class ItemEmbedding(tf.keras.layers.Layer):
         # Ids seen in train have their own embedding; every other id shares the unknown row and
         # is told apart by its category, price and (in the item tower) text. Catalogue row ->
         # id code, rows 0 ("") and 1 (not in the catalogue) first.
-        codes = pd.Index(list(item_vocabulary)).get_indexer(catalogue.item_ids) + 2
-        codes = np.where(codes >= 2, codes, UNKNOWN)
+        codes = pd.Index(list(item_vocabulary)).get_indexer(catalogue.item_ids) + FIRST_KNOWN
+        codes = np.where(codes >= FIRST_KNOWN, codes, UNKNOWN)
         self.id_codes = FrozenTable(np.r_[PADDING, UNKNOWN, codes].astype(np.int32),
                                     name="item_id_codes")
-        self.id_embedding = tf.keras.layers.Embedding(len(item_vocabulary) + 2, self.dim,
+        self.id_embedding = tf.keras.layers.Embedding(len(item_vocabulary) + FIRST_KNOWN, self.dim,
                                                       name="item_id_embedding")
         self.category_embedding = tf.keras.layers.Embedding(
             catalogue.num_category_tokens + 1, self.dim, name="category_embedding")

@@ -2,13 +2,13 @@
 
 Each validation user is a request built like the evaluation's (model.evaluation.requests:
 history and text from the train split, friends); the user's train items are excluded from the
-ranking and the target is their validation item: `val_recall@k`. The same users also ask as
-new users (`new_user_features`: no id, no history; their text and friends only, for those who
-have either): `val_new_user_recall@k`; `val_combined_recall@k` is the mean of the two (just
+ranking and the target is their validation item: `val_recall@k`. The same users also ask as new
+users (`new_user_features`: no id, no history; their text and friends only, for those who have
+either): `val_new_user_recall@k`; `val_combined_recall@k` is the mean of the two (just
 `val_recall@k` without new-user requests), what early stopping watches, so that the epoch kept
-is chosen for known and new users alike. The recalls go into the epoch's logs (Keras' TensorBoard callback, placed
-after this one, plots them) and the fusion's modality weights into TensorBoard histograms
-under `log_dir`.
+is chosen for known and new users alike. The recalls go into the epoch's logs (Keras'
+TensorBoard callback, placed after this one, plots them) and the fusion's modality weights into
+TensorBoard histograms under `log_dir`.
 
 Usage:
     callback = ValidationRecall(features, targets, excluded, item_ids, ks=(10, 50),
