@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse
 
+from model.baselines.popularity import Popularity
 from persona import contract
 
 
@@ -25,8 +26,8 @@ class FriendsItems:
         self.matrix = scipy.sparse.csr_matrix(
             (np.ones(len(pairs), np.float32), (self.users.get_indexer(pairs.user_id), columns)),
             shape=(len(self.users), len(self.item_ids)))
-        counts = np.asarray(self.matrix.sum(axis=0)).ravel()
-        self.tie_break = (counts / (counts.max() + 1.0)).astype(np.float32) if len(counts) else 0
+        counts = Popularity().fit(events, self.item_ids).counts
+        self.tie_break = (counts / (counts.max(initial=0.0) + 1.0)).astype(np.float32)
         return self
 
     def score(self, requests):

@@ -92,6 +92,12 @@ def held_out_cohort(ds, known, held_out, name, friends=None, bios=None,
     return Cohort(name, _requests(users, history, texts, friends), targets, excluded)
 
 
+def has_text_or_friends(requests):
+    """[n] bool: the requests a new user can be personalized from (own text or friends)."""
+    return ((requests[contract.USER_TEXT] != "")
+            | (requests[contract.FRIENDS].map(len) > 0)).to_numpy()
+
+
 def new_user_cohorts(ds, splits, friends=None, bios=None, max_text_pieces=MAX_TEXT_PIECES):
     """The held-out users: text of their first item (and bio) and friends; find the rest.
     Returns the cohorts "cold_start" (requests with text or friends) and "anonymous" (neither).
@@ -112,7 +118,7 @@ def new_user_cohorts(ds, splits, friends=None, bios=None, max_text_pieces=MAX_TE
     requests = _requests(users, pd.Series(dtype=object), texts, friends)
     new = Cohort("new", requests, [np.array(rest[u], dtype=object) for u in users],
                  [np.array([seed[u]], dtype=object) for u in users])
-    carries = (requests[contract.USER_TEXT] != "") | (requests[contract.FRIENDS].map(len) > 0)
+    carries = has_text_or_friends(requests)
     return new.subset(carries, "cold_start"), new.subset(~carries, "anonymous")
 
 

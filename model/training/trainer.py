@@ -26,7 +26,7 @@ import pandas as pd
 import tensorflow as tf
 
 from model.data.splits import write_splits
-from model.evaluation.requests import held_out_cohort
+from model.evaluation.requests import has_text_or_friends, held_out_cohort
 from model.features.examples import build_features, in_time_order, train_period_queries
 from model.features.requests import RequestEncoder, user_requests
 from model.features.text_vectors import text_vectors_for
@@ -63,8 +63,7 @@ def validation_callback(ds, splits, config, space, encode, log_dir):
     excluded = [e[e >= 0] for e in excluded]
     requests = cohort.requests[keep].reset_index(drop=True)
     # The same users as new users: no id, no history; those with text or friends only.
-    carries = ((requests[contract.USER_TEXT] != "")
-               | (requests[contract.FRIENDS].map(len) > 0)).to_numpy()
+    carries = has_text_or_friends(requests)
     as_new = requests[carries].assign(**{contract.USER_ID: "",
                                          contract.HISTORY: [[] for _ in range(carries.sum())]})
     return ValidationRecall(encode(requests), targets[keep], excluded, space.catalogue.item_ids,

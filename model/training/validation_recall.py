@@ -42,7 +42,7 @@ class ValidationRecall(tf.keras.callbacks.Callback):
                  new_user_features=None, new_user_rows=()):
         super().__init__()
         self.features, self.targets, self.excluded = features, np.asarray(targets), excluded
-        self.new_user_features = new_user_features if len(new_user_rows) else None
+        self.new_user_features = new_user_features
         self.new_user_rows = np.asarray(new_user_rows, dtype=int)
         self.item_ids = tf.constant(np.asarray(item_ids, dtype=str))
         self.ks = tuple(ks)
